@@ -1,0 +1,220 @@
+"""Every write to accounts: users, teams, memberships, contact methods, API tokens."""
+
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from tocsin.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+from .models import (
+    ApiToken,
+    ContactKind,
+    ContactMethod,
+    InstanceRole,
+    Membership,
+    MembershipRole,
+    Team,
+    User,
+    validate_time_zone,
+)
+
+TOKEN_PREFIX = "tocsin_"
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(f"{email!r} is not a valid e-mail address", field="email") from None
+    return email
+
+
+def _clean_time_zone(time_zone: str) -> str:
+    try:
+        validate_time_zone(time_zone)
+    except DjangoValidationError as error:
+        raise ValidationFailed(error.messages[0], field="time_zone") from None
+    return time_zone
+
+
+def ensure_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("only an admin may do this")
+
+
+def ensure_can_write(actor: User) -> None:
+    """Viewers read; responders and admins act."""
+    if actor.role == InstanceRole.VIEWER and not actor.is_superuser:
+        raise PermissionDenied(f"{actor} is a viewer and may not change anything")
+
+
+def is_member(team: Team, user: User) -> bool:
+    return Membership.objects.filter(team=team, user=user).exists()
+
+
+def is_lead(team: Team, user: User) -> bool:
+    return Membership.objects.filter(team=team, user=user, role=MembershipRole.LEAD).exists()
+
+
+def ensure_team_member(team: Team, user: User, *, action: str = "acknowledge") -> None:
+    if not is_member(team, user):
+        raise PermissionDenied(
+            f"{user} is not a member of {team.name}: only members of {team.name} can {action}"
+        )
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str | None = None,
+    role: str = InstanceRole.RESPONDER,
+    time_zone: str = "UTC",
+    is_staff: bool = False,
+) -> User:
+    email = _clean_email(email)
+    if role not in InstanceRole.values:
+        raise ValidationFailed(
+            f"unknown role {role!r}; use one of {InstanceRole.values}", field="role"
+        )
+    display_name = (display_name or "").strip() or email.split("@")[0]
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        user = User(
+            email=email,
+            display_name=display_name,
+            role=role,
+            time_zone=_clean_time_zone(time_zone),
+            is_staff=is_staff or role == InstanceRole.ADMIN,
+            is_superuser=role == InstanceRole.ADMIN,
+        )
+        user.set_password(password)
+        user.save()
+        ContactMethod.objects.create(
+            user=user, kind=ContactKind.EMAIL, address=email, label="Work e-mail", verified=True
+        )
+    return user
+
+
+def update_profile(*, user: User, display_name: str, time_zone: str) -> User:
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationFailed("display name must not be empty", field="display_name")
+    user.display_name = display_name
+    user.time_zone = _clean_time_zone(time_zone)
+    user.save(update_fields=["display_name", "time_zone"])
+    return user
+
+
+def create_team(
+    *, name: str, by: User, description: str = "", email: str = "", slug: str = ""
+) -> Team:
+    ensure_admin(by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("team name must not be empty", field="name")
+    slug = slugify(slug or name)
+    if email:
+        email = _clean_email(email)
+    try:
+        with transaction.atomic():
+            return Team.objects.create(name=name, slug=slug, description=description, email=email)
+    except IntegrityError:
+        raise Conflict(f"a team named {name!r} already exists", field="name") from None
+
+
+def add_member(
+    *, team: Team, user: User, by: User, role: str = MembershipRole.MEMBER
+) -> Membership:
+    if not (by.is_admin or is_lead(team, by)):
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may add members")
+    if role not in MembershipRole.values:
+        raise ValidationFailed(f"unknown membership role {role!r}", field="role")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            team=team, user=user, defaults={"role": role}
+        )
+        if not created and membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
+
+
+def remove_member(*, team: Team, user: User, by: User) -> None:
+    if not (by.is_admin or is_lead(team, by)):
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may remove members")
+    Membership.objects.filter(team=team, user=user).delete()
+
+
+def add_contact_method(*, user: User, kind: str, address: str, label: str = "") -> ContactMethod:
+    if kind not in ContactKind.values:
+        raise ValidationFailed(f"unknown contact method {kind!r}", field="kind")
+    address = (address or "").strip()
+    if kind == ContactKind.EMAIL:
+        address = _clean_email(address)
+    elif not address:
+        raise ValidationFailed("address must not be empty", field="address")
+    try:
+        with transaction.atomic():
+            return ContactMethod.objects.create(user=user, kind=kind, address=address, label=label)
+    except IntegrityError:
+        raise Conflict(
+            f"{address} is already one of your contact methods", field="address"
+        ) from None
+
+
+def remove_contact_method(*, contact_method_id: int, user: User) -> None:
+    deleted, _ = ContactMethod.objects.filter(pk=contact_method_id, user=user).delete()
+    if not deleted:
+        raise NotFound("no such contact method")
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Return the token row and its secret; the secret is not stored and cannot be shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("give the token a name, e.g. 'laptop CLI'", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=secret[:12], token_hash=hash_token(secret)
+    )
+    return token, secret
+
+
+def revoke_api_token(*, token_id: int, user: User) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        raise NotFound("no such API token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user behind a bearer token, recording when the token was last used."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write at most once a minute so a busy client does not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

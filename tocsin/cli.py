@@ -1,0 +1,177 @@
+"""The `tocsin` command: run the server and worker, administer, and talk to a running Tocsin."""
+
+import argparse
+import getpass
+import os
+import sys
+
+from tocsin import client
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tocsin.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    _django()
+    from django.conf import settings
+
+    from tocsin.demo import DEMO_PASSWORD, load_demo
+
+    created = load_demo()
+    print("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    print(f"Sign in at {settings.BASE_URL}/ as one of (password {DEMO_PASSWORD!r}):")
+    print("  admin@example.com  (admin)")
+    print("  alice@example.com  (lead of Payments)    bob@example.com   (member of Payments)")
+    print("  carol@example.com  (lead of Platform)    viewer@example.com (read only)")
+    return 0
+
+
+def cmd_createuser(args) -> int:
+    _django()
+    from tocsin.accounts.services import create_user
+    from tocsin.errors import DomainError
+
+    password = args.password or os.environ.get("TOCSIN_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            print(
+                "error: give --password or TOCSIN_PASSWORD when not at a terminal", file=sys.stderr
+            )
+            return 2
+        password = getpass.getpass("Password: ")
+    try:
+        user = create_user(
+            email=args.email,
+            display_name=args.name or "",
+            password=password,
+            role=args.role,
+            time_zone=args.time_zone,
+        )
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    print(f"Created {user.email} ({user.role}).")
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    _django()
+    from tocsin.accounts.models import User
+    from tocsin.accounts.services import create_api_token
+    from tocsin.errors import DomainError
+
+    user = User.objects.filter(email__iexact=args.email).first()
+    if user is None:
+        print(f"error: no user with e-mail {args.email}", file=sys.stderr)
+        return 1
+    try:
+        _, secret = create_api_token(user=user, name=args.name)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    print(secret)
+    print("Store it now: it is shown only once.", file=sys.stderr)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _django()
+    from tocsin.worker import run_worker
+
+    run_worker(interval=args.interval)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _django()
+    from tocsin.server import serve
+
+    return serve(
+        host=args.host, port=args.port, workers=args.workers, with_worker=not args.no_worker
+    )
+
+
+def cmd_manage(args) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tocsin manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocsin", description="Tocsin: self-hosted incident management."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="serve the web UI and API, with a background worker")
+    p.add_argument("--host", default=os.environ.get("TOCSIN_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("TOCSIN_PORT", "8000")))
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("TOCSIN_WEB_WORKERS", "3")),
+        help="web processes (default 3, or TOCSIN_WEB_WORKERS)",
+    )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the background worker in this command (run `tocsin worker` instead)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run a background worker (several may run at once)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database tables")
+    p.add_argument("-v", "--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load the demo team and incidents (idempotent)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("createuser", help="create a user who signs in with e-mail and password")
+    p.add_argument("email")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--role", default="responder", choices=["admin", "responder", "viewer"])
+    p.add_argument("--time-zone", default="UTC")
+    p.add_argument("--password", help="password (else TOCSIN_PASSWORD, else asked)")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("token", help="API tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    t = token_sub.add_parser("create", help="create an API token for a user and print it once")
+    t.add_argument("email")
+    t.add_argument("--name", default="command line")
+    t.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    client.add_incident_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
