@@ -4,10 +4,17 @@ import pytest
 
 from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Team
 from tocsin.accounts.services import create_api_token, create_user
+from tocsin.incidents.defaults import DEFAULT_SEVERITIES
 from tocsin.incidents.models import Channel, Service, Severity
 from tocsin.incidents.services import declare
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing is deliberately slow; the tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -62,13 +69,21 @@ def viewer(db):
 
 
 @pytest.fixture
-def p1(db) -> Severity:
-    return Severity.objects.get(key="P1")
+def severities(db) -> dict[str, Severity]:
+    """The default ladder; a migration seeds it, but transactional tests flush it away."""
+    for row in DEFAULT_SEVERITIES:
+        Severity.objects.get_or_create(key=row["key"], defaults=row)
+    return {s.key: s for s in Severity.objects.all()}
 
 
 @pytest.fixture
-def p3(db) -> Severity:
-    return Severity.objects.get(key="P3")
+def p1(severities) -> Severity:
+    return severities["P1"]
+
+
+@pytest.fixture
+def p3(severities) -> Severity:
+    return severities["P3"]
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def record(
 
 def _locked(incident: Incident) -> Incident:
     return (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",))
         .select_related("team", "severity", "acknowledged_by", "resolved_by")
         .get(pk=incident.pk)
     )
