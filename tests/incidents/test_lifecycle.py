@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tocsin.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
@@ -242,3 +243,24 @@ def test_the_timeline_is_append_only(incident):
 def test_roles_on_declare_include_exactly_one_commander(incident, lead):
     active = incident.role_assignments.filter(ended_at__isnull=True)
     assert [(a.user, a.role) for a in active] == [(lead, Role.COMMANDER)]
+
+
+def test_a_source_acknowledges_without_owning_and_a_member_can_still_take_it(incident, member):
+    acknowledge(incident=incident, by=None, via=Channel.API, system="Nagios (PagerDuty client)")
+    incident.refresh()
+    assert incident.status == Status.ACKNOWLEDGED and incident.acknowledged_by is None
+    source_ack = incident.timeline.get(kind=Event.ACKNOWLEDGED)
+    assert source_ack.actor is None and source_ack.actor_name == "Nagios (PagerDuty client)"
+    acknowledge(incident=incident, by=member, via=Channel.WEB)
+    assert incident.refresh().acknowledged_by == member
+
+
+def test_only_one_open_incident_per_grouping_key(payments, lead, p1):
+    first = declare(title="A", severity=p1, team=payments, by=lead, grouping_key="checkout/5xx")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        declare(title="B", severity=p1, team=payments, by=lead, grouping_key="checkout/5xx")
+    resolve(incident=first, by=lead, via=Channel.WEB, resolution="Fixed")
+    second = declare(title="C", severity=p1, team=payments, by=lead, grouping_key="checkout/5xx")
+    with pytest.raises(Conflict, match=f"{second.reference} is already open"):
+        reopen(incident=first, by=lead, via=Channel.WEB)
+    assert first.refresh().status == Status.RESOLVED

@@ -120,6 +120,11 @@ class Incident(models.Model):
     cancel_reason = models.TextField(blank=True)
     impact_who = models.TextField("who was impacted", blank=True)
     impact_how = models.TextField("how they were impacted", blank=True)
+    grouping_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Alerts with this key join this incident while it is open.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -128,6 +133,11 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="resolved") | Q(resolved_at__isnull=False),
                 name="incident_resolved_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["grouping_key"],
+                condition=Q(status__in=OPEN_STATUSES) & ~Q(grouping_key=""),
+                name="one_open_incident_per_grouping_key",
             ),
         ]
         indexes = [models.Index(fields=["status", "team"])]

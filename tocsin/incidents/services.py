@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tocsin.accounts.models import Team, User
@@ -11,6 +11,7 @@ from tocsin.accounts.services import ensure_can_write, ensure_team_member, is_le
 from tocsin.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 
 from .models import (
+    OPEN_STATUSES,
     Channel,
     Event,
     Incident,
@@ -72,13 +73,17 @@ def record(
     via: str,
     message: str,
     data: dict | None = None,
+    system: str = "",
 ) -> TimelineEvent:
-    """Append one timeline event and announce it, inside the caller's transaction."""
+    """Append one timeline event and announce it, inside the caller's transaction.
+
+    `system` names a non-person actor (an integration, the escalation engine) when `actor` is None.
+    """
     event = TimelineEvent.objects.create(
         incident=incident,
         kind=kind,
         actor=actor,
-        actor_name=str(actor) if actor else "Tocsin",
+        actor_name=str(actor) if actor else (system or "Tocsin"),
         via=via,
         message=message,
         data=data or {},
@@ -152,8 +157,14 @@ def declare(
     impact_who: str = "",
     impact_how: str = "",
     commander: User | None = None,
+    grouping_key: str = "",
+    system: str = "",
 ) -> Incident:
-    """Open a new incident; the person declaring it is its first commander unless told otherwise."""
+    """Open a new incident; the person declaring it is its first commander unless told otherwise.
+
+    A non-empty `grouping_key` must not belong to another open incident (a database constraint:
+    the caller catches IntegrityError and joins the incident that won).
+    """
     if by is not None:
         ensure_can_write(by)
     title = _clean_text(title, field="title", required=True, max_length=200)
@@ -172,6 +183,7 @@ def declare(
             reported_by=by,
             impact_who=_clean_text(impact_who, field="impact_who", required=False),
             impact_how=_clean_text(impact_how, field="impact_how", required=False),
+            grouping_key=grouping_key[:255],
         )
         services = list(services)
         if services:
@@ -182,6 +194,7 @@ def declare(
             Event.CREATED,
             actor=by,
             via=via,
+            system=system,
             message=f"{kind} declared as {severity} for {team.name}: {title}",
             data={"severity": severity.key, "team": team.slug, "source": source},
         )
@@ -198,8 +211,14 @@ def declare(
     return incident
 
 
-def acknowledge(*, incident: Incident, by: User, via: str) -> Incident:
-    """Make `by` the owner of the incident; idempotent for the same person."""
+def acknowledge(*, incident: Incident, by: User | None, via: str, system: str = "") -> Incident:
+    """Make `by` the owner of the incident; idempotent for the same person.
+
+    With `by=None` a source acknowledges (a PagerDuty client's acknowledge event): the incident
+    is Working with no owner yet, and a person may still take it.
+    """
+    if by is None:
+        return _acknowledge_by_source(incident=incident, via=via, system=system)
     with transaction.atomic():
         incident = _locked(incident)
         ensure_can_write(by)
@@ -211,8 +230,10 @@ def acknowledge(*, incident: Incident, by: User, via: str) -> Incident:
                 f"{incident.reference} is already acknowledged by {incident.acknowledged_by} "
                 f"at {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC"
             )
-        transition(incident, to=Status.ACKNOWLEDGED)
-        incident.acknowledged_by, incident.acknowledged_at = by, timezone.now()
+        if not incident.is_open or incident.status == Status.TRIGGERED:
+            transition(incident, to=Status.ACKNOWLEDGED)
+        incident.acknowledged_by = by
+        incident.acknowledged_at = incident.acknowledged_at or timezone.now()
         incident.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
         record(
             incident,
@@ -221,6 +242,27 @@ def acknowledge(*, incident: Incident, by: User, via: str) -> Incident:
             via=via,
             message=f"{by} acknowledged the incident and is working on it",
             data={"owner": by.pk},
+        )
+    return incident
+
+
+def _acknowledge_by_source(*, incident: Incident, via: str, system: str) -> Incident:
+    if not system:
+        raise ValueError("an acknowledgement needs a person or a named system")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status != Status.TRIGGERED:
+            return incident
+        transition(incident, to=Status.ACKNOWLEDGED)
+        incident.acknowledged_at = timezone.now()
+        incident.save(update_fields=["status", "acknowledged_at", "updated_at"])
+        record(
+            incident,
+            Event.ACKNOWLEDGED,
+            actor=None,
+            via=via,
+            system=system,
+            message=f"{system} acknowledged the incident; nobody owns it yet",
         )
     return incident
 
@@ -296,6 +338,7 @@ def resolve(
     resolution: str,
     resolved_by: User | None = None,
     resolved_at: datetime | None = None,
+    system: str = "",
 ) -> Incident:
     """Close the incident; `resolved_by` defaults to its owner, `resolved_at` to now."""
     resolution = _clean_text(resolution, field="resolution", required=True)
@@ -320,7 +363,7 @@ def resolve(
         incident.save(
             update_fields=["status", "resolved_by", "resolved_at", "resolution", "updated_at"]
         )
-        who = incident.resolved_by or "Tocsin"
+        who = incident.resolved_by or system or "Tocsin"
         message = f"Resolved by {who}: {resolution}"
         if by is not None and incident.resolved_by != by:
             message += f" (recorded by {by})"
@@ -329,6 +372,7 @@ def resolve(
             Event.RESOLVED,
             actor=by,
             via=via,
+            system=system,
             message=message,
             data={
                 "from": before,
@@ -359,7 +403,9 @@ def cancel(*, incident: Incident, by: User, via: str, reason: str) -> Incident:
     return incident
 
 
-def reopen(*, incident: Incident, by: User | None, via: str, reason: str = "") -> Incident:
+def reopen(
+    *, incident: Incident, by: User | None, via: str, reason: str = "", system: str = ""
+) -> Incident:
     """Back to triggered: the owner and resolution are cleared; the timeline keeps them."""
     reason = _clean_text(reason, field="reason", required=False)
     with transaction.atomic():
@@ -383,11 +429,29 @@ def reopen(*, incident: Incident, by: User | None, via: str, reason: str = "") -
         ):
             setattr(incident, field, None)
         incident.resolution = incident.cancel_reason = ""
-        incident.save()
-        message = f"Reopened by {by or 'Tocsin'}"
+        try:
+            with transaction.atomic():
+                incident.save()
+        except IntegrityError:
+            newer = Incident.objects.filter(
+                grouping_key=incident.grouping_key, status__in=OPEN_STATUSES
+            ).first()
+            raise Conflict(
+                f"{newer.reference if newer else 'another incident'} is already open for the "
+                f"same alerts; work on that one instead"
+            ) from None
+        message = f"Reopened by {by or system or 'Tocsin'}"
         if reason:
             message += f": {reason}"
-        record(incident, Event.REOPENED, actor=by, via=via, message=message, data={"from": before})
+        record(
+            incident,
+            Event.REOPENED,
+            actor=by,
+            via=via,
+            system=system,
+            message=message,
+            data={"from": before},
+        )
     return incident
 
 
