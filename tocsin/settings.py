@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tocsin.accounts",
     "tocsin.incidents",
+    "tocsin.alerting",
 ]
 
 MIDDLEWARE = [

@@ -74,6 +74,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     TELEGRAM = "telegram", "Telegram"
     SLACK = "slack", "Slack"
+    INTEGRATION = "integration", "Integration"
     SYSTEM = "system", "Tocsin"
 
 
@@ -228,6 +229,7 @@ class Event(models.TextChoices):
     ROLE_ASSIGNED = "role_assigned", "Role assigned"
     ROLE_REMOVED = "role_removed", "Role removed"
     NOTE = "note", "Note"
+    ALERT = "alert", "Alert"
     UPDATED = "updated", "Details updated"
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Reopened"

@@ -1,0 +1,36 @@
+import pytest
+
+from tocsin.alerting.models import Integration, Kind
+from tocsin.alerting.sources import Action, ParsedAlert
+
+
+@pytest.fixture
+def prometheus(payments, checkout, severities):
+    """An Alertmanager integration for Payments, defaulting to the Checkout service."""
+    return Integration.objects.create(
+        kind=Kind.ALERTMANAGER, name="Prometheus", team=payments, service=checkout
+    )
+
+
+@pytest.fixture
+def firing():
+    """firing(fingerprint, alertname=…, severity=…) -> a parsed firing alert."""
+
+    def make(fingerprint="fp-1", *, alertname="CheckoutErrors", severity="critical", **labels):
+        return ParsedAlert(
+            fingerprint=fingerprint,
+            action=Action.TRIGGER,
+            summary=f"{alertname} on {fingerprint}",
+            severity=severity,
+            labels={"alertname": alertname, "severity": severity, **labels},
+        )
+
+    return make
+
+
+@pytest.fixture
+def resolved():
+    def make(fingerprint="fp-1"):
+        return ParsedAlert(fingerprint=fingerprint, action=Action.RESOLVE)
+
+    return make

@@ -1,0 +1,289 @@
+"""Integrations, alerts and what was decided about them, routing rules, maintenance windows."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tocsin.accounts.models import Team
+from tocsin.incidents.models import Incident, Service, Severity
+
+
+class Kind(models.TextChoices):
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    GRAFANA = "grafana", "Grafana"
+    DATADOG = "datadog", "Datadog"
+    CHECKLY = "checkly", "Checkly"
+    PAGERDUTY = "pagerduty", "PagerDuty Events v2"
+    GENERIC = "generic", "Generic JSON"
+    HEARTBEAT = "heartbeat", "Heartbeat"
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class Integration(models.Model):
+    """One alert source with its own secret URL.
+
+    The token in the URL is derived from the instance secret and a per-integration salt, so it
+    can be shown again to whoever may see the integration while only its hash is stored.
+    Rotating the token means a new salt.
+    """
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    token_salt = models.CharField(max_length=32, default=_new_salt, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    signing_secret = models.CharField(
+        max_length=200, blank=True, help_text="Checks request signatures when set."
+    )
+    signature_header = models.CharField(
+        max_length=100, blank=True, help_text="Header carrying the signature (Grafana)."
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="integrations")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="integrations"
+    )
+    severity = models.ForeignKey(
+        Severity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Used when neither a rule nor the severity mapping decides.",
+    )
+    enabled = models.BooleanField(default=True)
+    auto_resolve = models.BooleanField(
+        default=True, help_text="Resolve the incident when all of its alerts have resolved."
+    )
+    reopen_window = models.DurationField(
+        default=timedelta(minutes=30),
+        help_text="An alert firing again this soon after resolution reopens the incident.",
+    )
+    rate_limit_per_minute = models.PositiveIntegerField(default=600)
+    heartbeat_interval = models.DurationField(null=True, blank=True)
+    heartbeat_grace = models.DurationField(default=timedelta(minutes=1))
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="heartbeat") | Q(heartbeat_interval__isnull=False),
+                name="heartbeat_has_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        self.token_hash = self.hash_token(self.token)
+        super().save(*args, **kwargs)
+
+    @property
+    def token(self) -> str:
+        digest = hmac.new(
+            settings.SECRET_KEY.encode(), f"integration:{self.token_salt}".encode(), "sha256"
+        )
+        return digest.hexdigest()[:32]
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def actor_name(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def heartbeat_deadline(self):
+        if self.kind != Kind.HEARTBEAT or self.heartbeat_interval is None:
+            return None
+        since = self.last_ping_at or self.created_at
+        return since + self.heartbeat_interval + self.heartbeat_grace
+
+
+class AlertStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Matcher(models.TextChoices):
+    EQUALS = "=", "equals"
+    NOT_EQUALS = "!=", "does not equal"
+    REGEX = "=~", "matches regex"
+    NOT_REGEX = "!~", "does not match regex"
+    EXISTS = "exists", "exists"
+    NOT_EXISTS = "!exists", "does not exist"
+
+
+class RoutingRule(models.Model):
+    """Ordered; the first enabled rule whose matchers all hold decides where an alert goes.
+
+    `matchers` is a list of {"field": "labels.severity" | "summary" | "source" | …, "op": one of
+    Matcher, "value": str}.
+    """
+
+    position = models.PositiveIntegerField(default=100)
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        help_text="Only alerts from this integration; empty means all.",
+    )
+    matchers = models.JSONField(default=list, blank=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    severity = models.ForeignKey(
+        Severity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    runbook_url = models.URLField(blank=True)
+    grouping_key = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Template such as {labels.cluster}/{labels.alertname}; empty keeps the default.",
+    )
+    suppress = models.BooleanField(default=False, help_text="Store matching alerts, open nothing.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.name}"
+
+
+class SeverityMapping(models.Model):
+    """The source's own severity word → a rung of the ladder, per kind of integration."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=50, help_text="Lower case, e.g. critical.")
+    severity = models.ForeignKey(Severity, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "severity__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="severity_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value} → {self.severity.key}"
+
+
+class MaintenanceWindow(models.Model):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="maintenance_windows"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="maintenance_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.reason}"
+
+    def covers(self, instant) -> bool:
+        return self.starts_at <= instant < self.ends_at
+
+
+class Alert(models.Model):
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="alerts")
+    fingerprint = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default="firing")
+    summary = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    source_severity = models.CharField(max_length=50, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="The latest raw alert.")
+    count = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="alerts")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="alerts")
+    runbook_url = models.URLField(max_length=500, blank=True)
+    rule = models.ForeignKey(
+        RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    grouping_key = models.CharField(max_length=255, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    suppressed_by = models.ForeignKey(
+        MaintenanceWindow, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    suppressed_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "fingerprint"],
+                condition=Q(status="firing"),
+                name="one_open_alert_per_fingerprint",
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.summary} [{self.status}]"
+
+    @property
+    def is_suppressed(self) -> bool:
+        return bool(self.suppressed_reason)
+
+
+class AlertEvent(models.Model):
+    """One received signal about an alert and every decision taken about it, in words."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="alert_events"
+    )
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=16)
+    decisions = models.JSONField(default=list, help_text="What Tocsin decided, and why.")
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["integration", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.received_at:%Y-%m-%d %H:%M:%S}"
