@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from tocsin.alerting.models import Alert, AlertEvent, MaintenanceWindow, RoutingRule
-from tocsin.alerting.services import ingest
+from tocsin.alerting.ingest import ingest
 from tocsin.alerting.sources import Action, ParsedAlert
 from tocsin.incidents.models import Channel, Event, Incident, Source, Status
 from tocsin.incidents.services import acknowledge, resolve

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from tocsin.incidents.models import Event
 from tocsin.incidents.signals import timeline_recorded
 
-from .services import resolve_alerts_of
+from .ingest import resolve_alerts_of
 
 
 @receiver(timeline_recorded)

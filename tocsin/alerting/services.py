@@ -1,299 +1,184 @@
-"""Every write of the alerting app: intake of alerts, and the configuration behind it."""
+"""Every configuration write of the alerting app: integrations, routing rules, maintenance."""
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tocsin.incidents import services as incidents
-from tocsin.incidents.models import OPEN_STATUSES, Channel, Event, Incident, Source, Status
+from tocsin.accounts.services import ensure_can_write, is_lead, is_member
+from tocsin.errors import PermissionDenied, ValidationFailed
 
-from .models import Alert, AlertEvent, AlertStatus, Integration, MaintenanceWindow, RoutingRule
-from .routing import Route, route
-from .sources import Action, ParsedAlert
-
-
-@dataclass
-class Outcome:
-    """What happened to one parsed alert: for the HTTP answer and the tests."""
-
-    fingerprint: str
-    action: str
-    alert: Alert | None = None
-    incident: Incident | None = None
-    decisions: list[str] = field(default_factory=list)
+from .models import Integration, Kind, MaintenanceWindow, RoutingRule
+from .routing import validate_matchers
 
 
-def ingest(
-    *, integration: Integration, alerts: list[ParsedAlert], received_at: datetime | None = None
-) -> list[Outcome]:
-    """Store and act on every alert of one request in one transaction.
+def _ensure_manages(team, by) -> None:
+    ensure_can_write(by)
+    if not (by.is_admin or is_lead(team, by)):
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its alerting")
 
-    When this returns, everything is committed: a 2xx answer promises nothing can be lost.
-    Alerts are handled in fingerprint order so concurrent requests lock rows in the same order.
-    """
-    now = received_at or timezone.now()
-    with transaction.atomic():
-        rules = list(
-            RoutingRule.objects.filter(enabled=True).select_related("team", "service", "severity")
+
+def create_integration(
+    *,
+    kind: str,
+    name: str,
+    team,
+    by,
+    service=None,
+    severity=None,
+    signing_secret: str = "",
+    signature_header: str = "",
+    heartbeat_interval: timedelta | None = None,
+    heartbeat_grace: timedelta | None = None,
+) -> Integration:
+    _ensure_manages(team, by)
+    if kind not in Kind.values:
+        raise ValidationFailed(
+            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
         )
-        return [
-            _ingest_one(integration, parsed, rules, now)
-            for parsed in sorted(alerts, key=lambda a: a.fingerprint)
-        ]
-
-
-def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
-    return (
-        Alert.objects.select_for_update(of=("self",))
-        .select_related("incident")
-        .filter(integration=integration, fingerprint=fingerprint, status=AlertStatus.FIRING)
-        .first()
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            "give the integration a name, e.g. 'Prometheus production'", field="name"
+        )
+    if kind == Kind.HEARTBEAT and not heartbeat_interval:
+        raise ValidationFailed("a heartbeat needs an interval", field="heartbeat_interval")
+    if heartbeat_interval is not None and heartbeat_interval < timedelta(seconds=10):
+        raise ValidationFailed(
+            "the heartbeat interval must be at least 10 seconds", field="heartbeat_interval"
+        )
+    integration = Integration(
+        kind=kind,
+        name=name[:100],
+        team=team,
+        service=service,
+        severity=severity,
+        signing_secret=signing_secret.strip(),
+        signature_header=signature_header.strip() or DEFAULT_SIGNATURE_HEADERS.get(kind, ""),
+        heartbeat_interval=heartbeat_interval if kind == Kind.HEARTBEAT else None,
     )
+    if heartbeat_grace is not None:
+        integration.heartbeat_grace = heartbeat_grace
+    integration.save()
+    return integration
 
 
-def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
-    outcome = Outcome(fingerprint=parsed.fingerprint, action=parsed.action)
-    if parsed.action == Action.TRIGGER:
-        _trigger(integration, parsed, rules, now, outcome)
-    elif parsed.action == Action.RESOLVE:
-        _resolve(integration, parsed, now, outcome)
-    else:
-        _acknowledge(integration, parsed, outcome)
-    AlertEvent.objects.create(
-        integration=integration,
-        alert=outcome.alert,
-        received_at=now,
-        action=parsed.action,
-        decisions=outcome.decisions,
-        payload=parsed.raw,
-    )
-    return outcome
+DEFAULT_SIGNATURE_HEADERS = {
+    Kind.GRAFANA: "X-Grafana-Alerting-Signature",
+    Kind.CHECKLY: "x-checkly-signature",
+}
 
 
-def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
-    alert.summary = (parsed.summary or parsed.fingerprint)[:500]
-    alert.description = parsed.description
-    alert.source = parsed.source[:255]
-    alert.source_severity = parsed.severity[:50]
-    alert.labels, alert.annotations, alert.links = parsed.labels, parsed.annotations, parsed.links
-    alert.payload = parsed.raw
-
-
-def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> None:
-    alert = _open_alert(integration, parsed.fingerprint)
-    if alert is None:
-        decided = route(integration, parsed, rules)
-        alert = Alert(
-            integration=integration,
-            fingerprint=parsed.fingerprint,
-            first_seen_at=parsed.starts_at if parsed.starts_at and parsed.starts_at < now else now,
-            last_seen_at=now,
-            team=decided.team,
-            service=decided.service,
-            severity=decided.severity,
-            runbook_url=decided.runbook_url,
-            rule=decided.rule,
-            grouping_key=decided.grouping_key,
+def update_integration(*, integration: Integration, by, **changes) -> Integration:
+    _ensure_manages(integration.team, by)
+    allowed = {
+        "name",
+        "enabled",
+        "auto_resolve",
+        "reopen_window",
+        "rate_limit_per_minute",
+        "service",
+        "severity",
+        "signing_secret",
+        "signature_header",
+        "heartbeat_interval",
+        "heartbeat_grace",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(
+            f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0]
         )
-        _refresh(alert, parsed)
-        try:
-            with transaction.atomic():
-                alert.save()
-        except IntegrityError:
-            # Another request created the same alert a moment ago: this one is a repeat.
-            alert = _open_alert(integration, parsed.fingerprint)
-        else:
-            outcome.alert = alert
-            outcome.decisions.extend(decided.reasons)
-            _place(alert, decided, integration, now, outcome)
-            return
-    outcome.alert = alert
-    alert.count += 1
-    alert.last_seen_at = now
-    _refresh(alert, parsed)
-    alert.save()
-    outcome.decisions.append(
-        f"Deduplicated: same fingerprint as the open alert, now seen {alert.count} times"
-    )
-    if alert.incident_id:
-        outcome.incident = alert.incident
-        outcome.decisions.append(f"Still part of {alert.incident.reference}")
+    for field_name, value in changes.items():
+        setattr(integration, field_name, value)
+    if integration.kind == Kind.HEARTBEAT and not integration.heartbeat_interval:
+        raise ValidationFailed("a heartbeat needs an interval", field="heartbeat_interval")
+    integration.save()
+    return integration
 
 
-def _place(alert: Alert, decided: Route, integration, now, outcome: Outcome) -> None:
-    """Suppress the new alert, or attach it to the incident for its grouping key."""
-    if decided.suppress:
-        alert.suppressed_reason = (
-            f"Suppressed by rule #{decided.rule.position} {decided.rule.name!r}"
-        )
-    elif window := _maintenance(alert, now):
-        alert.suppressed_by = window
-        alert.suppressed_reason = (
-            f"Suppressed: {window.service} is in maintenance ({window.reason}) until "
-            f"{window.ends_at:%Y-%m-%d %H:%M} UTC"
-        )
-    if alert.suppressed_reason:
-        alert.save(update_fields=["suppressed_by", "suppressed_reason"])
-        outcome.decisions.append(alert.suppressed_reason + "; no incident, no page")
-        return
-    incident = _incident_for(alert, integration, now, outcome)
-    alert.incident = incident
-    alert.save(update_fields=["incident"])
-    outcome.incident = incident
+def rotate_token(*, integration: Integration, by) -> Integration:
+    """A new secret URL; the old one stops working at once."""
+    _ensure_manages(integration.team, by)
+    integration.token_salt = secrets.token_hex(16)
+    integration.save()
+    return integration
 
 
-def _maintenance(alert: Alert, now) -> MaintenanceWindow | None:
-    if alert.service_id is None:
-        return None
-    return (
-        MaintenanceWindow.objects.select_related("service")
-        .filter(service_id=alert.service_id, starts_at__lte=now, ends_at__gt=now)
-        .first()
-    )
-
-
-def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
-    key = alert.grouping_key
-    system = integration.actor_name
-    incident = Incident.objects.filter(grouping_key=key, status__in=OPEN_STATUSES).first()
-    if incident is not None:
-        outcome.decisions.append(
-            f"Grouped into {incident.reference}, already open for grouping key {key!r}"
-        )
-        if incident.acknowledged_at is not None:
-            owner = incident.acknowledged_by or "its source"
-            outcome.decisions.append(f"{incident.reference} is already acknowledged by {owner}")
-        _note_alert(incident, alert, system, "joined")
-        return incident
-    recent = (
-        Incident.objects.filter(
-            grouping_key=key,
-            status=Status.RESOLVED,
-            resolved_at__gte=now - integration.reopen_window,
-        )
-        .order_by("-resolved_at")
-        .first()
-    )
-    if recent is not None:
-        window = _minutes(integration.reopen_window)
-        incident = incidents.reopen(
-            incident=recent,
-            by=None,
-            via=Channel.INTEGRATION,
-            system=system,
-            reason=f"{alert.summary} fired again within {window}",
-        )
-        outcome.decisions.append(
-            f"Reopened {incident.reference}: resolved less than {window} ago, same grouping key"
-        )
-        _note_alert(incident, alert, system, "reopened the incident")
-        return incident
+def create_rule(
+    *,
+    by,
+    name: str,
+    matchers,
+    position: int = 100,
+    integration=None,
+    team=None,
+    service=None,
+    severity=None,
+    runbook_url: str = "",
+    grouping_key: str = "",
+    suppress: bool = False,
+) -> RoutingRule:
+    if not by.is_admin and not (team and is_lead(team, by)):
+        raise PermissionDenied("only an admin, or a lead for their own team, may add routing rules")
+    ensure_can_write(by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("give the rule a name", field="name")
     try:
-        with transaction.atomic():
-            incident = incidents.declare(
-                title=alert.summary[:200],
-                description=_incident_description(alert),
-                severity=alert.severity,
-                team=alert.team,
-                services=[alert.service] if alert.service else [],
-                by=None,
-                via=Channel.INTEGRATION,
-                system=system,
-                source=Source.ALERT,
-                grouping_key=key,
-            )
-    except IntegrityError:
-        # A concurrent request opened the incident for this key first: join it.
-        incident = Incident.objects.get(grouping_key=key, status__in=OPEN_STATUSES)
-        outcome.decisions.append(f"Grouped into {incident.reference} (grouping key {key!r})")
-        _note_alert(incident, alert, system, "joined")
-        return incident
-    outcome.decisions.append(f"Opened {incident.reference} (grouping key {key!r})")
-    _note_alert(incident, alert, system, "opened the incident")
-    return incident
-
-
-def _note_alert(incident: Incident, alert: Alert, system: str, verb: str) -> None:
-    incidents.record(
-        incident,
-        Event.ALERT,
-        actor=None,
-        via=Channel.INTEGRATION,
-        system=system,
-        message=f"Alert {verb}: {alert.summary}",
-        data={"alert": alert.pk, "fingerprint": alert.fingerprint, "status": alert.status},
+        matchers = validate_matchers(matchers)
+    except ValueError as error:
+        raise ValidationFailed(str(error), field="matchers") from None
+    return RoutingRule.objects.create(
+        position=position,
+        name=name[:100],
+        integration=integration,
+        matchers=matchers,
+        team=team,
+        service=service,
+        severity=severity,
+        runbook_url=runbook_url,
+        grouping_key=grouping_key,
+        suppress=suppress,
     )
 
 
-def _incident_description(alert: Alert) -> str:
-    lines = [alert.description] if alert.description else []
-    if alert.source:
-        lines.append(f"Source: {alert.source}")
-    if alert.runbook_url:
-        lines.append(f"Runbook: {alert.runbook_url}")
-    return "\n".join(lines)
+def delete_rule(*, rule: RoutingRule, by) -> None:
+    if not by.is_admin and not (rule.team and is_lead(rule.team, by)):
+        raise PermissionDenied("only an admin, or a lead of the rule's team, may delete it")
+    rule.delete()
 
 
-def _minutes(delta) -> str:
-    return f"{int(delta.total_seconds() // 60)} minutes"
-
-
-def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
-    alert = _open_alert(integration, parsed.fingerprint)
-    if alert is None:
-        outcome.decisions.append("No open alert with this fingerprint: nothing to resolve")
-        return
-    outcome.alert = alert
-    alert.status = AlertStatus.RESOLVED
-    alert.resolved_at = parsed.ends_at if parsed.ends_at and parsed.ends_at <= now else now
-    alert.last_seen_at = now
-    if parsed.labels or parsed.summary:
-        _refresh(alert, parsed)
-    alert.save()
-    outcome.decisions.append("Alert resolved at its source")
-    incident = alert.incident
-    if incident is None or not incident.is_open:
-        return
-    outcome.incident = incident
-    system = integration.actor_name
-    _note_alert(incident, alert, system, "resolved")
-    still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
-    if still_firing:
-        outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
-    elif not integration.auto_resolve:
-        outcome.decisions.append(f"{incident.reference} stays open: auto-resolve is off")
-    else:
-        total = incident.alerts.count()
-        incidents.resolve(
-            incident=incident,
-            by=None,
-            via=Channel.INTEGRATION,
-            system=system,
-            resolution=f"All {total} alert(s) resolved at the source",
+def schedule_maintenance(
+    *, service, starts_at: datetime, ends_at: datetime, reason: str, by
+) -> MaintenanceWindow:
+    ensure_can_write(by)
+    if not (by.is_admin or is_member(service.team, by)):
+        raise PermissionDenied(
+            f"only members of {service.team.name} may schedule maintenance for {service}"
         )
-        outcome.decisions.append(f"Resolved {incident.reference}: all of its alerts resolved")
-
-
-def _acknowledge(integration, parsed: ParsedAlert, outcome: Outcome) -> None:
-    alert = _open_alert(integration, parsed.fingerprint)
-    if alert is None or alert.incident is None:
-        outcome.decisions.append("No open incident for this alert: nothing to acknowledge")
-        outcome.alert = alert
-        return
-    outcome.alert, outcome.incident = alert, alert.incident
-    if alert.incident.status != Status.TRIGGERED:
-        outcome.decisions.append(f"{alert.incident.reference} is already {alert.incident.status}")
-        return
-    incidents.acknowledge(
-        incident=alert.incident, by=None, via=Channel.INTEGRATION, system=integration.actor_name
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("say why, e.g. 'PostgreSQL 16 upgrade'", field="reason")
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is None or timezone.is_naive(value):
+            raise ValidationFailed(f"{name} needs a date, a time and a time zone", field=name)
+    if ends_at <= starts_at:
+        raise ValidationFailed("the window must end after it starts", field="ends_at")
+    return MaintenanceWindow.objects.create(
+        service=service, starts_at=starts_at, ends_at=ends_at, reason=reason[:200], created_by=by
     )
-    outcome.decisions.append(f"Acknowledged {alert.incident.reference} at the source's request")
 
 
-def resolve_alerts_of(incident: Incident, *, now=None) -> int:
-    """When people close an incident, its alerts close too: a new firing is a new alert."""
-    return Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).update(
-        status=AlertStatus.RESOLVED, resolved_at=now or timezone.now()
-    )
+def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
+    """End a window now (or delete it if it has not started)."""
+    ensure_can_write(by)
+    if not (by.is_admin or is_member(window.service.team, by)):
+        raise PermissionDenied(f"only members of {window.service.team.name} may end this window")
+    now = timezone.now()
+    if window.starts_at >= now:
+        window.delete()
+    elif window.ends_at > now:
+        window.ends_at = now
+        window.save(update_fields=["ends_at"])
+    return window

@@ -1,0 +1,365 @@
+"""The intake pipeline: each received alert stored, deduplicated, routed, grouped, acted on."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tocsin.incidents import services as incidents
+from tocsin.incidents.models import OPEN_STATUSES, Channel, Event, Incident, Source, Status
+
+from .models import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    Integration,
+    MaintenanceWindow,
+    RoutingRule,
+)
+from .routing import Route, route
+from .sources import Action, ParsedAlert
+
+
+@dataclass
+class Outcome:
+    """What happened to one parsed alert: for the HTTP answer and the tests."""
+
+    fingerprint: str
+    action: str
+    alert: Alert | None = None
+    incident: Incident | None = None
+    decisions: list[str] = field(default_factory=list)
+
+
+def ingest(
+    *, integration: Integration, alerts: list[ParsedAlert], received_at: datetime | None = None
+) -> list[Outcome]:
+    """Store and act on every alert of one request in one transaction.
+
+    When this returns, everything is committed: a 2xx answer promises nothing can be lost.
+    Alerts are handled in fingerprint order so concurrent requests lock rows in the same order.
+    """
+    now = received_at or timezone.now()
+    with transaction.atomic():
+        rules = list(
+            RoutingRule.objects.filter(enabled=True).select_related("team", "service", "severity")
+        )
+        return [
+            _ingest_one(integration, parsed, rules, now)
+            for parsed in sorted(alerts, key=lambda a: a.fingerprint)
+        ]
+
+
+def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .filter(integration=integration, fingerprint=fingerprint, status=AlertStatus.FIRING)
+        .first()
+    )
+
+
+def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
+    outcome = Outcome(fingerprint=parsed.fingerprint, action=parsed.action)
+    if parsed.action == Action.TRIGGER:
+        _trigger(integration, parsed, rules, now, outcome)
+    elif parsed.action == Action.RESOLVE:
+        _resolve(integration, parsed, now, outcome)
+    else:
+        _acknowledge(integration, parsed, outcome)
+    AlertEvent.objects.create(
+        integration=integration,
+        alert=outcome.alert,
+        received_at=now,
+        action=parsed.action,
+        decisions=outcome.decisions,
+        payload=parsed.raw,
+    )
+    return outcome
+
+
+def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
+    alert.summary = (parsed.summary or parsed.fingerprint)[:500]
+    alert.description = parsed.description
+    alert.source = parsed.source[:255]
+    alert.source_severity = parsed.severity[:50]
+    alert.labels, alert.annotations, alert.links = parsed.labels, parsed.annotations, parsed.links
+    alert.payload = parsed.raw
+
+
+def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> None:
+    alert = _open_alert(integration, parsed.fingerprint)
+    if alert is None:
+        decided = route(integration, parsed, rules)
+        alert = Alert(
+            integration=integration,
+            fingerprint=parsed.fingerprint,
+            first_seen_at=parsed.starts_at if parsed.starts_at and parsed.starts_at < now else now,
+            last_seen_at=now,
+            team=decided.team,
+            service=decided.service,
+            severity=decided.severity,
+            runbook_url=decided.runbook_url,
+            rule=decided.rule,
+            grouping_key=decided.grouping_key,
+        )
+        _refresh(alert, parsed)
+        try:
+            with transaction.atomic():
+                alert.save()
+        except IntegrityError:
+            # Another request created the same alert a moment ago: this one is a repeat.
+            alert = _open_alert(integration, parsed.fingerprint)
+        else:
+            outcome.alert = alert
+            outcome.decisions.extend(decided.reasons)
+            _place(alert, decided, integration, now, outcome)
+            return
+    outcome.alert = alert
+    alert.count += 1
+    alert.last_seen_at = now
+    _refresh(alert, parsed)
+    alert.save()
+    outcome.decisions.append(
+        f"Deduplicated: same fingerprint as the open alert, now seen {alert.count} times"
+    )
+    if alert.incident_id:
+        outcome.incident = alert.incident
+        outcome.decisions.append(f"Still part of {alert.incident.reference}")
+
+
+def _place(alert: Alert, decided: Route, integration, now, outcome: Outcome) -> None:
+    """Suppress the new alert, or attach it to the incident for its grouping key."""
+    if decided.suppress:
+        alert.suppressed_reason = (
+            f"Suppressed by rule #{decided.rule.position} {decided.rule.name!r}"
+        )
+    elif window := _maintenance(alert, now):
+        alert.suppressed_by = window
+        alert.suppressed_reason = (
+            f"Suppressed: {window.service} is in maintenance ({window.reason}) until "
+            f"{window.ends_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if alert.suppressed_reason:
+        alert.save(update_fields=["suppressed_by", "suppressed_reason"])
+        outcome.decisions.append(alert.suppressed_reason + "; no incident, no page")
+        return
+    incident = _incident_for(alert, integration, now, outcome)
+    alert.incident = incident
+    alert.save(update_fields=["incident"])
+    outcome.incident = incident
+
+
+def _maintenance(alert: Alert, now) -> MaintenanceWindow | None:
+    if alert.service_id is None:
+        return None
+    return (
+        MaintenanceWindow.objects.select_related("service")
+        .filter(service_id=alert.service_id, starts_at__lte=now, ends_at__gt=now)
+        .first()
+    )
+
+
+def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
+    key = alert.grouping_key
+    system = integration.actor_name
+    incident = Incident.objects.filter(grouping_key=key, status__in=OPEN_STATUSES).first()
+    if incident is not None:
+        outcome.decisions.append(
+            f"Grouped into {incident.reference}, already open for grouping key {key!r}"
+        )
+        if incident.acknowledged_at is not None:
+            owner = incident.acknowledged_by or "its source"
+            outcome.decisions.append(f"{incident.reference} is already acknowledged by {owner}")
+        _note_alert(incident, alert, system, "joined")
+        return incident
+    recent = (
+        Incident.objects.filter(
+            grouping_key=key,
+            status=Status.RESOLVED,
+            resolved_at__gte=now - integration.reopen_window,
+        )
+        .order_by("-resolved_at")
+        .first()
+    )
+    if recent is not None:
+        window = _minutes(integration.reopen_window)
+        incident = incidents.reopen(
+            incident=recent,
+            by=None,
+            via=Channel.INTEGRATION,
+            system=system,
+            reason=f"{alert.summary} fired again within {window}",
+        )
+        outcome.decisions.append(
+            f"Reopened {incident.reference}: resolved less than {window} ago, same grouping key"
+        )
+        _note_alert(incident, alert, system, "reopened the incident")
+        return incident
+    try:
+        with transaction.atomic():
+            incident = incidents.declare(
+                title=alert.summary[:200],
+                description=_incident_description(alert),
+                severity=alert.severity,
+                team=alert.team,
+                services=[alert.service] if alert.service else [],
+                by=None,
+                via=Channel.INTEGRATION,
+                system=system,
+                source=Source.ALERT,
+                grouping_key=key,
+            )
+    except IntegrityError:
+        # A concurrent request opened the incident for this key first: join it.
+        incident = Incident.objects.get(grouping_key=key, status__in=OPEN_STATUSES)
+        outcome.decisions.append(f"Grouped into {incident.reference} (grouping key {key!r})")
+        _note_alert(incident, alert, system, "joined")
+        return incident
+    outcome.decisions.append(f"Opened {incident.reference} (grouping key {key!r})")
+    _note_alert(incident, alert, system, "opened the incident")
+    return incident
+
+
+def _note_alert(incident: Incident, alert: Alert, system: str, verb: str) -> None:
+    incidents.record(
+        incident,
+        Event.ALERT,
+        actor=None,
+        via=Channel.INTEGRATION,
+        system=system,
+        message=f"Alert {verb}: {alert.summary}",
+        data={"alert": alert.pk, "fingerprint": alert.fingerprint, "status": alert.status},
+    )
+
+
+def _incident_description(alert: Alert) -> str:
+    lines = [alert.description] if alert.description else []
+    if alert.source:
+        lines.append(f"Source: {alert.source}")
+    if alert.runbook_url:
+        lines.append(f"Runbook: {alert.runbook_url}")
+    return "\n".join(lines)
+
+
+def _minutes(delta) -> str:
+    return f"{int(delta.total_seconds() // 60)} minutes"
+
+
+def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
+    alert = _open_alert(integration, parsed.fingerprint)
+    if alert is None:
+        outcome.decisions.append("No open alert with this fingerprint: nothing to resolve")
+        return
+    outcome.alert = alert
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at = parsed.ends_at if parsed.ends_at and parsed.ends_at <= now else now
+    alert.last_seen_at = now
+    if parsed.labels or parsed.summary:
+        _refresh(alert, parsed)
+    alert.save()
+    outcome.decisions.append("Alert resolved at its source")
+    incident = alert.incident
+    if incident is None or not incident.is_open:
+        return
+    outcome.incident = incident
+    system = integration.actor_name
+    _note_alert(incident, alert, system, "resolved")
+    still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+    if still_firing:
+        outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
+    elif not integration.auto_resolve:
+        outcome.decisions.append(f"{incident.reference} stays open: auto-resolve is off")
+    else:
+        total = incident.alerts.count()
+        incidents.resolve(
+            incident=incident,
+            by=None,
+            via=Channel.INTEGRATION,
+            system=system,
+            resolution=f"All {total} alert(s) resolved at the source",
+        )
+        outcome.decisions.append(f"Resolved {incident.reference}: all of its alerts resolved")
+
+
+def _acknowledge(integration, parsed: ParsedAlert, outcome: Outcome) -> None:
+    alert = _open_alert(integration, parsed.fingerprint)
+    if alert is None or alert.incident is None:
+        outcome.decisions.append("No open incident for this alert: nothing to acknowledge")
+        outcome.alert = alert
+        return
+    outcome.alert, outcome.incident = alert, alert.incident
+    if alert.incident.status != Status.TRIGGERED:
+        outcome.decisions.append(f"{alert.incident.reference} is already {alert.incident.status}")
+        return
+    incidents.acknowledge(
+        incident=alert.incident, by=None, via=Channel.INTEGRATION, system=integration.actor_name
+    )
+    outcome.decisions.append(f"Acknowledged {alert.incident.reference} at the source's request")
+
+
+def resolve_alerts_of(incident: Incident, *, now=None) -> int:
+    """When people close an incident, its alerts close too: a new firing is a new alert."""
+    return Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).update(
+        status=AlertStatus.RESOLVED, resolved_at=now or timezone.now()
+    )
+
+
+HEARTBEAT_FINGERPRINT = "heartbeat"
+
+
+def record_heartbeat(*, integration: Integration, at: datetime | None = None) -> Outcome:
+    """A ping: note the time, and resolve the missed-heartbeat alert if one is open."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        Integration.objects.filter(pk=integration.pk).update(last_ping_at=now)
+        integration.last_ping_at = now
+        missed = Alert.objects.filter(
+            integration=integration, fingerprint=HEARTBEAT_FINGERPRINT, status=AlertStatus.FIRING
+        ).exists()
+        if not missed:
+            return Outcome(
+                fingerprint=HEARTBEAT_FINGERPRINT, action="ping", decisions=["Heartbeat recorded"]
+            )
+        [outcome] = ingest(
+            integration=integration,
+            alerts=[ParsedAlert(fingerprint=HEARTBEAT_FINGERPRINT, action=Action.RESOLVE)],
+            received_at=now,
+        )
+    outcome.decisions.insert(0, "Heartbeat recorded after a missed one")
+    return outcome
+
+
+def check_heartbeats(*, now: datetime | None = None) -> list[Outcome]:
+    """Open a missed-heartbeat alert for every heartbeat integration past its deadline."""
+    now = now or timezone.now()
+    outcomes = []
+    candidates = Integration.objects.filter(kind="heartbeat", enabled=True).exclude(
+        alerts__fingerprint=HEARTBEAT_FINGERPRINT, alerts__status=AlertStatus.FIRING
+    )
+    for integration in candidates.select_related("team", "service", "severity"):
+        deadline = integration.heartbeat_deadline
+        if deadline is None or deadline > now:
+            continue
+        since = integration.last_ping_at
+        summary = f"Heartbeat {integration.name!r} missed: " + (
+            f"no ping since {since:%Y-%m-%d %H:%M:%S} UTC" if since else "no ping ever received"
+        )
+        outcomes += ingest(
+            integration=integration,
+            alerts=[
+                ParsedAlert(
+                    fingerprint=HEARTBEAT_FINGERPRINT,
+                    action=Action.TRIGGER,
+                    summary=summary,
+                    description=(
+                        f"Expected a ping every {integration.heartbeat_interval} "
+                        f"(grace {integration.heartbeat_grace})."
+                    ),
+                    labels={"alertname": "HeartbeatMissed", "heartbeat": integration.name},
+                )
+            ],
+            received_at=now,
+        )
+    return outcomes

@@ -1,0 +1,191 @@
+"""HTTP intake: `POST /api/v1/integrations/{token}/{kind}` and PagerDuty's `POST /v2/enqueue`.
+
+The order of checks is the contract: unknown token 404, too large 413, bad signature 401,
+rate limit 429, malformed JSON 400, wrong shape 422. None of them stores anything; a 2xx
+answer means every alert in the request is committed.
+"""
+
+import json
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from .ingest import ingest, record_heartbeat
+from .models import AlertEvent, Integration, Kind
+from .sources import PayloadError, signatures
+from .sources.registry import parse
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, *, field=None, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.field, self.headers = field, headers or {}
+
+
+def _error(refused: Refused) -> JsonResponse:
+    body = {"error": {"code": refused.code, "message": refused.message, "field": refused.field}}
+    response = JsonResponse(body, status=refused.status)
+    for name, value in refused.headers.items():
+        response[name] = value
+    return response
+
+
+def integration_for(token: str) -> Integration | None:
+    return (
+        Integration.objects.select_related("team", "service", "severity")
+        .filter(token_hash=Integration.hash_token(token or ""), enabled=True)
+        .first()
+    )
+
+
+def read_body(request) -> bytes:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise Refused(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    return body
+
+
+def check_signature(integration: Integration, request, body: bytes) -> None:
+    if not integration.signing_secret:
+        return
+    if integration.kind == Kind.CHECKLY:
+        valid = signatures.verify_checkly(
+            body, integration.signing_secret, request.headers.get("x-checkly-signature")
+        )
+        header = "x-checkly-signature"
+    else:
+        header = integration.signature_header or "X-Tocsin-Signature"
+        timestamp_header = f"{header}-Timestamp"
+        valid = signatures.verify_hmac_sha256(
+            body,
+            integration.signing_secret,
+            request.headers.get(header),
+            timestamp=request.headers.get(timestamp_header),
+        )
+    if not valid:
+        raise Refused(401, "bad_signature", f"the {header} signature is missing or wrong")
+
+
+def check_rate(integration: Integration) -> None:
+    now = timezone.now()
+    window_start = now - timedelta(minutes=1)
+    recent = AlertEvent.objects.filter(integration=integration, received_at__gte=window_start)
+    if recent.count() < integration.rate_limit_per_minute:
+        return
+    oldest = recent.order_by("received_at").values_list("received_at", flat=True).first()
+    retry = max(1, math.ceil((oldest + timedelta(minutes=1) - now).total_seconds()))
+    raise Refused(
+        429,
+        "rate_limited",
+        f"more than {integration.rate_limit_per_minute} events a minute for {integration.name}",
+        headers={"Retry-After": str(retry)},
+    )
+
+
+def decode(body: bytes):
+    try:
+        return json.loads(body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+@csrf_exempt
+def receive(request, token: str, kind: str):
+    """One integration's endpoint; a heartbeat also accepts a plain GET."""
+    try:
+        integration = integration_for(token)
+        if integration is None:
+            raise Refused(404, "unknown_integration", "no enabled integration has this token")
+        if kind != integration.kind:
+            raise Refused(
+                404,
+                "wrong_kind",
+                f"this is a {integration.get_kind_display()} integration: "
+                f"post to .../{integration.kind}",
+            )
+        allowed = ("GET", "POST") if kind == Kind.HEARTBEAT else ("POST",)
+        if request.method not in allowed:
+            raise Refused(405, "method_not_allowed", f"use {' or '.join(allowed)}")
+        body = read_body(request)
+        check_signature(integration, request, body)
+        check_rate(integration)
+        if kind == Kind.HEARTBEAT:
+            outcome = record_heartbeat(integration=integration)
+            return JsonResponse({"status": "ok", "decisions": outcome.decisions}, status=202)
+        payload = decode(body)
+        try:
+            alerts = parse(kind, payload)
+        except PayloadError as error:
+            raise Refused(422, "invalid_payload", error.message, field=error.field) from None
+        outcomes = ingest(integration=integration, alerts=alerts)
+    except Refused as refused:
+        return _error(refused)
+    return JsonResponse(
+        {
+            "status": "accepted",
+            "alerts": [
+                {
+                    "fingerprint": o.fingerprint,
+                    "action": o.action,
+                    "alert": o.alert.pk if o.alert else None,
+                    "incident": o.incident.reference if o.incident else None,
+                    "decisions": o.decisions,
+                }
+                for o in outcomes
+            ],
+        },
+        status=202,
+    )
+
+
+def _pagerduty_error(status: int, errors: list[str], *, headers=None) -> JsonResponse:
+    if status == 400 and errors == ["JSON parse error"]:
+        body = {"status": "Unrecognized object", "message": "Event object format is unrecognized"}
+    else:
+        body = {"status": "invalid event", "message": "Event object is invalid"}
+    response = JsonResponse({**body, "errors": errors}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@csrf_exempt
+def pagerduty_enqueue(request):
+    """PagerDuty Events API v2, answered as PagerDuty does; routing_key is the integration key."""
+    if request.method != "POST":
+        return _pagerduty_error(405, ["use POST"])
+    try:
+        body = read_body(request)
+        payload = decode(body)
+    except Refused as refused:
+        if refused.code == "malformed_json":
+            return _pagerduty_error(400, ["JSON parse error"])
+        return _pagerduty_error(refused.status, [refused.message])
+    routing_key = payload.get("routing_key") if isinstance(payload, dict) else None
+    if not isinstance(routing_key, str) or not routing_key:
+        return _pagerduty_error(400, ["'routing_key' is missing or blank"])
+    integration = integration_for(routing_key)
+    if integration is None or integration.kind != Kind.PAGERDUTY:
+        return _pagerduty_error(404, ["'routing_key' is not the key of an enabled integration"])
+    try:
+        check_rate(integration)
+    except Refused as refused:
+        return _pagerduty_error(429, [refused.message], headers=refused.headers)
+    try:
+        alerts = parse(Kind.PAGERDUTY, payload)
+    except PayloadError as error:
+        return _pagerduty_error(400, [error.message])
+    ingest(integration=integration, alerts=alerts)
+    return JsonResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": alerts[0].fingerprint},
+        status=202,
+    )
