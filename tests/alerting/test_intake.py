@@ -5,8 +5,8 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from tocsin.alerting.models import Alert, AlertEvent, MaintenanceWindow, RoutingRule
 from tocsin.alerting.ingest import ingest
+from tocsin.alerting.models import Alert, AlertEvent, MaintenanceWindow, RoutingRule
 from tocsin.alerting.sources import Action, ParsedAlert
 from tocsin.incidents.models import Channel, Event, Incident, Source, Status
 from tocsin.incidents.services import acknowledge, resolve

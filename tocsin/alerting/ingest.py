@@ -19,6 +19,7 @@ from .models import (
 )
 from .routing import Route, route
 from .sources import Action, ParsedAlert
+from .sources.heartbeat import HEARTBEAT_FINGERPRINT
 
 
 @dataclass
@@ -304,9 +305,6 @@ def resolve_alerts_of(incident: Incident, *, now=None) -> int:
     return Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).update(
         status=AlertStatus.RESOLVED, resolved_at=now or timezone.now()
     )
-
-
-HEARTBEAT_FINGERPRINT = "heartbeat"
 
 
 def record_heartbeat(*, integration: Integration, at: datetime | None = None) -> Outcome:

@@ -93,9 +93,12 @@ def check_rate(integration: Integration) -> None:
 
 def decode(body: bytes):
     try:
-        return json.loads(body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        payload = json.loads(body or b"null")
+        # Lone surrogates decode but cannot be stored; refuse them here, not in the database.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError) as error:
         raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    return payload
 
 
 @csrf_exempt
@@ -118,15 +121,15 @@ def receive(request, token: str, kind: str):
         body = read_body(request)
         check_signature(integration, request, body)
         check_rate(integration)
-        if kind == Kind.HEARTBEAT:
-            outcome = record_heartbeat(integration=integration)
-            return JsonResponse({"status": "ok", "decisions": outcome.decisions}, status=202)
-        payload = decode(body)
+        payload = decode(body) if body.strip() else None
         try:
             alerts = parse(kind, payload)
         except PayloadError as error:
             raise Refused(422, "invalid_payload", error.message, field=error.field) from None
-        outcomes = ingest(integration=integration, alerts=alerts)
+        if kind == Kind.HEARTBEAT and not alerts:
+            outcomes = [record_heartbeat(integration=integration)]
+        else:
+            outcomes = ingest(integration=integration, alerts=alerts)
     except Refused as refused:
         return _error(refused)
     return JsonResponse(

@@ -54,7 +54,7 @@ class ParsedAlert:
 
 
 def fingerprint_of(*parts: object) -> str:
-    """SHA-256 hex of `parts` as compact JSON with sorted keys: an identity for alerts sent without one.
+    """SHA-256 hex of `parts` as compact sorted-key JSON: an identity for alerts sent without one.
 
     `fingerprint_of({"alertname": "DiskFull"})` is the sha256 of `[{"alertname":"DiskFull"}]`.
     """
