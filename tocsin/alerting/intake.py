@@ -19,6 +19,9 @@ from .models import AlertEvent, Integration, Kind
 from .sources import PayloadError, signatures
 from .sources.registry import parse
 
+# A signed timestamp older than this is a replay.
+SIGNATURE_MAX_AGE_SECONDS = 300
+
 
 class Refused(Exception):
     def __init__(self, status: int, code: str, message: str, *, field=None, headers=None):
@@ -70,6 +73,7 @@ def check_signature(integration: Integration, request, body: bytes) -> None:
             integration.signing_secret,
             request.headers.get(header),
             timestamp=request.headers.get(timestamp_header),
+            max_age_seconds=SIGNATURE_MAX_AGE_SECONDS,
         )
     if not valid:
         raise Refused(401, "bad_signature", f"the {header} signature is missing or wrong")

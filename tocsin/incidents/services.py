@@ -134,6 +134,8 @@ def _ensure_in_charge(incident: Incident, user: User, *, action: str) -> None:
 
 def _clean_text(value: str | None, *, field: str, required: bool, max_length: int = 10_000) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationFailed(f"{field.replace('_', ' ')} contains a NUL character", field=field)
     if required and not value:
         raise ValidationFailed(f"{field.replace('_', ' ')} must not be empty", field=field)
     if len(value) > max_length:
@@ -172,6 +174,8 @@ def declare(
     if source not in Source.values:
         raise ValidationFailed(f"unknown source {source!r}", field="source")
     commander = commander or by
+    if commander is not None:
+        _ensure_can_hold_role(commander)
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title,
@@ -275,7 +279,7 @@ def assign(*, incident: Incident, to: User, by: User, via: str) -> Incident:
         ensure_team_member(incident.team, to, action="own an incident")
         if not incident.is_open:
             raise InvalidTransition(
-                f"{incident.reference} is {label(incident.status)}; reopen it first"
+                f"{incident.reference} is {label(incident.status)}; reopen it first", field="status"
             )
         if incident.acknowledged_by_id == to.id:
             return incident
@@ -461,7 +465,8 @@ def change_severity(*, incident: Incident, severity: Severity, by: User, via: st
         _ensure_responder(incident, by, action="change its severity")
         if not incident.is_open:
             raise InvalidTransition(
-                f"{incident.reference} is {label(incident.status)}; reopen it to change severity"
+                f"{incident.reference} is {label(incident.status)}; reopen it to change severity",
+                field="status",
             )
         before = incident.severity
         if before.pk == severity.pk:
@@ -561,6 +566,7 @@ def assign_role(*, incident: Incident, user: User, role: str, by: User, via: str
             raise InvalidTransition(
                 f"{incident.reference} is {label(incident.status)}; roles are closed"
             )
+        _ensure_can_hold_role(user)
         existing = incident.role_assignments.filter(user=user, role=role, ended_at__isnull=True)
         if existing.exists():
             return existing.get()
@@ -585,7 +591,16 @@ def assign_role(*, incident: Incident, user: User, role: str, by: User, via: str
     return assignment
 
 
+def _ensure_can_hold_role(user: User) -> None:
+    if not user.is_active or user.role == "viewer":
+        raise ValidationFailed(
+            f"{user} cannot hold a role: the account is inactive or read-only", field="user"
+        )
+
+
 def remove_role(*, incident: Incident, user: User, role: str, by: User, via: str) -> None:
+    if role not in Role.values:
+        raise ValidationFailed(f"unknown role {role!r}; use one of {Role.values}", field="role")
     if role == Role.COMMANDER:
         raise ValidationFailed(
             "an incident always has a commander: assign a new one to hand over", field="role"

@@ -1,0 +1,48 @@
+"""Schemas that several API routers share: people, short references and the error body."""
+
+from ninja import Schema
+from pydantic import ConfigDict, StrictInt, StrictStr, field_validator
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    display_name: str
+
+
+class TeamRef(Schema):
+    slug: str
+    name: str
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+def refuse_nul(value):
+    """PostgreSQL cannot store or compare text with NUL characters: refuse them up front."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class Input(Schema):
+    """A request body: unknown keys are an error, so a typo never passes for "no change"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    no_nul_characters = field_validator("*", mode="before")(refuse_nul)
+
+
+# Every operation documents the same error body for the statuses it may answer with.
+ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+
+# A person named in a request body: an e-mail address or a numeric id.
+UserRef = StrictInt | StrictStr
