@@ -145,6 +145,7 @@ def _demo_incidents(people, teams, services) -> None:
 def _age(incident: Incident, **delta) -> None:
     """Shift a demo incident into the past so its times look like a real one's."""
     shift = timedelta(**delta)
+    incident.refresh_from_db()
     fields = ["reported_at", "acknowledged_at", "identified_at", "monitoring_at", "resolved_at"]
     values = {f: getattr(incident, f) - shift for f in fields if getattr(incident, f)}
     Incident.objects.filter(pk=incident.pk).update(**values)
