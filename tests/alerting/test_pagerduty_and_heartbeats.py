@@ -162,3 +162,13 @@ def test_a_heartbeat_may_be_a_plain_get(nightly_backup):
     assert response.status_code == 202
     nightly_backup.refresh_from_db()
     assert nightly_backup.last_ping_at is not None
+
+
+def test_alertmanagers_watchdog_notification_counts_as_a_ping(nightly_backup):
+    from .samples import sample_bytes
+
+    body = sample_bytes("alertmanager-v4-firing.raw.json")
+    assert ping(nightly_backup, body).status_code == 202
+    nightly_backup.refresh_from_db()
+    assert nightly_backup.last_ping_at is not None
+    assert not Incident.objects.exists()

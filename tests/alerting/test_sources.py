@@ -610,8 +610,11 @@ def test_generic_malformed_alert_is_refused_naming_the_field(body, field, messag
 # --- Heartbeat ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [None, {}, {"status": "ok"}, {"status": "ok", "message": "fine"}])
-def test_heartbeat_ping_carries_no_alert(body):
+@pytest.mark.parametrize(
+    "body",
+    [None, {}, [], "OK", {"status": "ok"}, {"status": "firing", "alerts": []}, {"status": "down"}],
+)
+def test_anything_but_a_failure_report_is_a_heartbeat_ping(body):
     assert heartbeat.parse(body) == []
 
 
@@ -635,12 +638,9 @@ def test_heartbeat_failure_without_message_still_says_what_happened():
     assert alert.summary == "The job reported a failure"
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [([], None), ({"status": "down"}, "status"), ({"status": "fail", "message": 1}, "message")],
-)
-def test_heartbeat_malformed_body_is_refused_naming_the_field(body, field):
-    assert refused(heartbeat.parse, body).field == field
+def test_a_failure_report_with_an_odd_message_still_triggers():
+    [alert] = heartbeat.parse({"status": "fail", "message": 1})
+    assert alert.summary == "The job reported a failure"
 
 
 # --- Registry -----------------------------------------------------------------------------
