@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/tocsin migrate
-	$(BIN)/tocsin demo
-	$(BIN)/tocsin serve
+	@$(BIN)/tocsin migrate --verbosity 0
+	@$(BIN)/tocsin demo
+	@$(BIN)/tocsin serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .
