@@ -1,14 +1,44 @@
-"""The background worker: runs queued tasks from the database."""
+"""The background worker: queued tasks from the database, and the periodic checks.
+
+Every periodic job is idempotent and coordinates through database rows, so any number of
+workers may run at once.
+"""
 
 import ctypes
+import logging
 import os
 import signal
 import socket
 import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.core.management import call_command
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+logger = logging.getLogger("tocsin.worker")
 
 _PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    path: str  # dotted path of a function taking no arguments
+    every: float  # seconds
+    next_run: float = 0.0
+
+    def function(self) -> Callable[[], object]:
+        return import_string(self.path)
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return [
+        PeriodicJob("missed heartbeats", "tocsin.alerting.ingest.check_heartbeats", every=5),
+    ]
 
 
 def _stop_with_parent() -> None:
@@ -24,14 +54,46 @@ def _stop_with_parent() -> None:
         sys.exit(0)
 
 
+def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
+    for job in jobs:
+        if now < job.next_run:
+            continue
+        job.next_run = now + job.every
+        try:
+            job.function()()
+        except Exception:
+            # One failing job must not stop the others, nor the task queue.
+            logger.exception("periodic job %r failed", job.name)
+        finally:
+            close_old_connections()
+
+
 def run_worker(*, interval: float = 1.0) -> None:
     _stop_with_parent()
+    stopping = threading.Event()
+
+    def stop(signum, frame):
+        logger.info("worker stopping after the current step (%s)", signal.strsignal(signum))
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
-    call_command(
-        "db_worker",
-        queue_name="*",
-        interval=interval,
-        worker_id=worker_id,
+    tasks = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
         startup_delay=False,
-        verbosity=1,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
     )
+    jobs = periodic_jobs()
+    logger.info("worker %s started", worker_id)
+    while not stopping.is_set():
+        run_periodic(jobs, now=time.monotonic())
+        tasks.running = True
+        tasks.run()  # every task that is due, then back here
+        stopping.wait(interval)
+    logger.info("worker %s stopped", worker_id)

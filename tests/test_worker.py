@@ -1,0 +1,48 @@
+"""The worker runs the periodic checks; one failing job does not stop the others."""
+
+from datetime import timedelta
+
+import time_machine
+from django.utils import timezone
+
+from tocsin.alerting.models import Integration, Kind
+from tocsin.incidents.models import Incident
+from tocsin.worker import PeriodicJob, periodic_jobs, run_periodic
+
+CALLS = []
+
+
+def failing_job():
+    CALLS.append("failing")
+    raise RuntimeError("boom")
+
+
+def counting_job():
+    CALLS.append("counting")
+
+
+def test_a_failing_job_does_not_stop_the_next_one(db):
+    CALLS.clear()
+    jobs = [
+        PeriodicJob("fails", "tests.test_worker.failing_job", every=5),
+        PeriodicJob("counts", "tests.test_worker.counting_job", every=5),
+    ]
+    run_periodic(jobs, now=100.0)
+    run_periodic(jobs, now=102.0)  # not due yet
+    run_periodic(jobs, now=105.0)
+    assert CALLS == ["failing", "counting", "failing", "counting"]
+
+
+def test_the_worker_notices_a_missed_heartbeat(platform, severities):
+    Integration.objects.create(
+        kind=Kind.HEARTBEAT,
+        name="Nightly backup",
+        team=platform,
+        heartbeat_interval=timedelta(minutes=5),
+        heartbeat_grace=timedelta(minutes=1),
+    )
+    with time_machine.travel(timezone.now() + timedelta(minutes=7)):
+        run_periodic(periodic_jobs(), now=0.0)
+    assert (
+        Incident.objects.get().title == "Heartbeat 'Nightly backup' missed: no ping ever received"
+    )
