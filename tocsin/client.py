@@ -68,6 +68,8 @@ class Api:
                 "Authorization": f"Bearer {token}",
                 "Accept": "application/json",
                 "User-Agent": _user_agent(),
+                # The timeline says the action came from the command line, not "API".
+                "X-Tocsin-Channel": "cli",
             },
             timeout=timeout,
         )

@@ -140,8 +140,8 @@ def test_note_and_resolve_show_up_in_show(api, incident, member, token_for, caps
     assert "by Bob Okafor" in out.split("Resolved:")[1].splitlines()[0]
     timeline = out.split("Timeline:\n")[1]
     assert "Alice Novak via web: Incident declared as P1 Critical for Payments" in timeline
-    assert "Bob Okafor via api: Note: Rolled back 2.14" in timeline
-    assert "Bob Okafor via api: Resolved by Bob Okafor: Rollback" in timeline
+    assert "Bob Okafor via cli: Note: Rolled back 2.14" in timeline
+    assert "Bob Okafor via cli: Resolved by Bob Okafor: Rollback" in timeline
     assert incident.refresh().status == Status.RESOLVED
 
 

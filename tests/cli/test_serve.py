@@ -200,7 +200,7 @@ def test_an_incident_from_declaration_to_resolution(instance, server):
     assert re.search(r"^Resolved: .* by Bob Okafor \(after ", shown, re.M)
     assert "\nResolution:   Rolled back release 2026.11.3\n" in shown
     timeline = shown.split("\nTimeline:\n")[1].splitlines()
-    assert [line.split("via api: ", 1)[1] for line in timeline] == [
+    assert [line.split("via cli: ", 1)[1] for line in timeline] == [
         "Incident declared as P1 Critical for Payments: Checkout returns 502",
         "Bob Okafor is the commander",
         "Bob Okafor acknowledged the incident and is working on it",

@@ -31,6 +31,12 @@ from .models import (
 from .models import Status as IncidentStatus
 from .selectors import incident_by_reference, incidents_matching
 
+
+def _channel(request) -> str:
+    """`cli` when the tocsin command line says so; every other client is `api`."""
+    return Channel.CLI if request.headers.get("X-Tocsin-Channel") == "cli" else Channel.API
+
+
 router = Router(tags=["incidents"])
 
 MAX_PAGE = 200
@@ -323,7 +329,7 @@ def declare_incident(request, payload: DeclareIn):
         severity=_severity(payload.severity),
         team=team_by_slug(payload.team, field="team"),
         by=request.user,
-        via=Channel.API,
+        via=_channel(request),
         description=payload.description,
         services=_services(payload.services),
         source=Source.API,
@@ -354,17 +360,17 @@ def update_incident(request, ref: str, payload: IncidentPatch):
             incident = services.update_details(
                 incident=incident,
                 by=request.user,
-                via=Channel.API,
+                via=_channel(request),
                 services=service_list,
                 **details,
             )
         if severity is not None:
             incident = services.change_severity(
-                incident=incident, severity=severity, by=request.user, via=Channel.API
+                incident=incident, severity=severity, by=request.user, via=_channel(request)
             )
         if status is not None:
             incident = services.set_status(
-                incident=incident, status=status, by=request.user, via=Channel.API
+                incident=incident, status=status, by=request.user, via=_channel(request)
             )
     return _detail(incident)
 
@@ -372,7 +378,7 @@ def update_incident(request, ref: str, payload: IncidentPatch):
 @router.post("/incidents/{ref}/acknowledge", response={200: IncidentOut, **ERRORS})
 def acknowledge_incident(request, ref: str):
     """Take ownership: only members of the incident's team can acknowledge."""
-    incident = services.acknowledge(incident=_incident(ref), by=request.user, via=Channel.API)
+    incident = services.acknowledge(incident=_incident(ref), by=request.user, via=_channel(request))
     return _detail(incident)
 
 
@@ -383,7 +389,7 @@ def assign_incident(request, ref: str, payload: AssignIn):
         incident=_incident(ref),
         to=user_by_reference(payload.user, field="user"),
         by=request.user,
-        via=Channel.API,
+        via=_channel(request),
     )
     return _detail(incident)
 
@@ -393,7 +399,7 @@ def resolve_incident(request, ref: str, payload: ResolveIn):
     incident = services.resolve(
         incident=_incident(ref),
         by=request.user,
-        via=Channel.API,
+        via=_channel(request),
         resolution=payload.resolution,
         resolved_by=_user(payload.resolved_by, field="resolved_by"),
         resolved_at=payload.resolved_at,
@@ -406,7 +412,7 @@ def reopen_incident(request, ref: str, payload: ReopenIn | None = None):
     incident = services.reopen(
         incident=_incident(ref),
         by=request.user,
-        via=Channel.API,
+        via=_channel(request),
         reason=payload.reason if payload else "",
     )
     return _detail(incident)
@@ -416,7 +422,7 @@ def reopen_incident(request, ref: str, payload: ReopenIn | None = None):
 def cancel_incident(request, ref: str, payload: CancelIn):
     """Close an incident that should not have been one (false alarm, duplicate)."""
     incident = services.cancel(
-        incident=_incident(ref), by=request.user, via=Channel.API, reason=payload.reason
+        incident=_incident(ref), by=request.user, via=_channel(request), reason=payload.reason
     )
     return _detail(incident)
 
@@ -424,7 +430,7 @@ def cancel_incident(request, ref: str, payload: CancelIn):
 @router.post("/incidents/{ref}/notes", response={201: TimelineEventOut, **ERRORS})
 def add_note(request, ref: str, payload: NoteIn):
     event = services.add_note(
-        incident=_incident(ref), by=request.user, via=Channel.API, text=payload.text
+        incident=_incident(ref), by=request.user, via=_channel(request), text=payload.text
     )
     return Status(201, event)
 
@@ -438,7 +444,7 @@ def assign_role(request, ref: str, payload: RoleIn):
         user=user_by_reference(payload.user, field="user"),
         role=payload.role,
         by=request.user,
-        via=Channel.API,
+        via=_channel(request),
     )
     return _detail(incident)
 
@@ -447,7 +453,11 @@ def assign_role(request, ref: str, payload: RoleIn):
 def remove_role(request, ref: str, role: Role, user_id: int):
     incident = _incident(ref)
     services.remove_role(
-        incident=incident, user=_user_by_id(user_id), role=role, by=request.user, via=Channel.API
+        incident=incident,
+        user=_user_by_id(user_id),
+        role=role,
+        by=request.user,
+        via=_channel(request),
     )
     return _detail(incident)
 
