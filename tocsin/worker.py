@@ -64,8 +64,6 @@ def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
         except Exception:
             # One failing job must not stop the others, nor the task queue.
             logger.exception("periodic job %r failed", job.name)
-        finally:
-            close_old_connections()
 
 
 def run_worker(*, interval: float = 1.0) -> None:
@@ -92,6 +90,7 @@ def run_worker(*, interval: float = 1.0) -> None:
     jobs = periodic_jobs()
     logger.info("worker %s started", worker_id)
     while not stopping.is_set():
+        close_old_connections()
         run_periodic(jobs, now=time.monotonic())
         tasks.running = True
         tasks.run()  # every task that is due, then back here

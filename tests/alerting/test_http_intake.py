@@ -193,3 +193,25 @@ def test_checkly_signatures_are_checked(client, payments, severities):
 def test_get_is_not_an_alert(client, prometheus):
     response = client.get(f"/api/v1/integrations/{prometheus.token}/alertmanager")
     assert response.status_code == 405 and stored() == (0, 0, 0)
+
+
+def test_a_checkly_failure_maps_to_p2(client, payments, severities):
+    checkly = Integration.objects.create(kind=Kind.CHECKLY, name="Checkly", team=payments)
+    body = {
+        "alert_type": "ALERT_FAILURE",
+        "check_id": "08437f9c",
+        "check_name": "Checkout API",
+        "message": "Checkout API failed",
+        "link": "https://app.checklyhq.com/checks/08437f9c",
+    }
+    assert post(client, checkly, body).status_code == 202
+    assert Incident.objects.get().severity.key == "P2"
+
+
+def test_a_dedup_key_longer_than_the_column_is_kept_as_its_hash(client, payments, severities):
+    generic = Integration.objects.create(kind=Kind.GENERIC, name="Scripts", team=payments)
+    body = {"title": "Queue backlog", "dedup_key": "k" * 500}
+    assert post(client, generic, body).status_code == 202
+    assert post(client, generic, body).status_code == 202
+    alert = Alert.objects.get()
+    assert alert.fingerprint.startswith("sha256:") and alert.count == 2

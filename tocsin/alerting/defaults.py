@@ -36,7 +36,7 @@ DEFAULT_SEVERITY_MAPPINGS = {
         "info": "P5",
     },
     # Checkly alert types.
-    "checkly": {"alert_failure": "P2", "alert_degraded": "P3", "alert_ssl": "P4"},
+    "checkly": {"failure": "P2", "degraded": "P3", "ssl": "P4"},
     "generic": {
         "critical": "P1",
         "high": "P2",

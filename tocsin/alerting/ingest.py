@@ -1,5 +1,6 @@
 """The intake pipeline: each received alert stored, deduplicated, routed, grouped, acted on."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,8 +62,19 @@ def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
     )
 
 
+def _stored_fingerprint(fingerprint: str) -> str:
+    """Keys longer than the column are stored as their hash: the same key, the same alert."""
+    if len(fingerprint) <= FINGERPRINT_MAX:
+        return fingerprint
+    return "sha256:" + hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+FINGERPRINT_MAX = 200
+
+
 def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
     outcome = Outcome(fingerprint=parsed.fingerprint, action=parsed.action)
+    parsed.fingerprint = _stored_fingerprint(parsed.fingerprint)
     if parsed.action == Action.TRIGGER:
         _trigger(integration, parsed, rules, now, outcome)
     elif parsed.action == Action.RESOLVE:
@@ -175,8 +187,11 @@ def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
             outcome.decisions.append(f"{incident.reference} is already acknowledged by {owner}")
         _note_alert(incident, alert, system, "joined")
         return incident
+    # Locked, so that of several alerts arriving together only one reopens it: the others
+    # wait, no longer find it resolved, and join it through the constraint below.
     recent = (
-        Incident.objects.filter(
+        Incident.objects.select_for_update(of=("self",))
+        .filter(
             grouping_key=key,
             status=Status.RESOLVED,
             resolved_at__gte=now - integration.reopen_window,
@@ -352,8 +367,8 @@ def check_heartbeats(*, now: datetime | None = None) -> list[Outcome]:
                     action=Action.TRIGGER,
                     summary=summary,
                     description=(
-                        f"Expected a ping every {integration.heartbeat_interval} "
-                        f"(grace {integration.heartbeat_grace})."
+                        f"Expected a ping every {_minutes(integration.heartbeat_interval)} "
+                        f"(grace {_minutes(integration.heartbeat_grace)})."
                     ),
                     labels={"alertname": "HeartbeatMissed", "heartbeat": integration.name},
                 )

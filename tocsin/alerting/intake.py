@@ -90,7 +90,8 @@ def check_rate(integration: Integration) -> None:
     raise Refused(
         429,
         "rate_limited",
-        f"more than {integration.rate_limit_per_minute} events a minute for {integration.name}",
+        f"{integration.name} accepts at most {integration.rate_limit_per_minute} alert events "
+        "a minute; try again later",
         headers={"Retry-After": str(retry)},
     )
 
