@@ -20,6 +20,7 @@ from ninja.utils import check_csrf
 
 from tocsin.accounts.api import router as accounts_router
 from tocsin.accounts.services import user_for_token
+from tocsin.alerting.api import router as alerting_router
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.incidents.api import router as incidents_router
 
@@ -152,6 +153,7 @@ api = TocsinAPI(
 )
 api.add_router("", incidents_router)
 api.add_router("", accounts_router)
+api.add_router("", alerting_router)
 
 
 def _field(loc) -> str | None:

@@ -6,6 +6,7 @@ import os
 import sys
 
 from tocsin import client
+from tocsin.alerting import commands as alerting_commands
 
 
 def _django() -> None:
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manage)
 
     client.add_incident_commands(sub)
+    alerting_commands.add_commands(sub)
     return parser
 
 

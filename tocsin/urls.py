@@ -6,9 +6,12 @@ from tocsin.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The API first: its /integrations/<id>/rotate-token would otherwise look like an intake
+    # URL; every other integrations/<token>/<kind> falls through the API to the intake.
+    path("api/v1/", api.urls),
     path("api/v1/integrations/<str:token>/<str:kind>", intake.receive, name="intake"),
     path("v2/enqueue", intake.pagerduty_enqueue, name="pagerduty-enqueue"),
-    path("api/v1/", api.urls),
     path("", include("tocsin.accounts.urls")),
     path("", include("tocsin.incidents.urls")),
+    path("", include("tocsin.alerting.urls")),
 ]

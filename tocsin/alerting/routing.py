@@ -166,9 +166,14 @@ def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]
         reasons.append(f"Severity {severity.key}: nothing else decided")
 
     runbook = (rule and rule.runbook_url) or alert.annotations.get("runbook_url", "")
+    key = ""
     if rule and rule.grouping_key:
-        key = render_grouping_key(rule.grouping_key, alert, service=service)
-    else:
+        try:
+            key = render_grouping_key(rule.grouping_key, alert, service=service)
+        except ValueError:
+            # Rules are checked when saved; one written around the checks must not lose alerts.
+            reasons.append(f"The rule's grouping key {rule.grouping_key!r} is not a template")
+    if not key:
         key = default_grouping_key(alert, service=service, integration=integration)
     return Route(
         team=team,

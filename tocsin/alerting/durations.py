@@ -1,0 +1,38 @@
+"""Durations as people type them ("90s", "5m", "1h30m", "2d"), for forms and the command line.
+
+Plain Python, no Django: the command-line client imports it too.
+"""
+
+import re
+from datetime import timedelta
+
+_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
+_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str, *, default_unit: str = "m") -> timedelta:
+    """`"1h30m"` → 90 minutes; a bare number is in `default_unit`. ValueError if unreadable."""
+    text = (text or "").strip().lower().replace(" ", "")
+    if not text:
+        raise ValueError("give a duration such as 30s, 5m, 1h or 1h30m")
+    if text.isdigit():
+        return timedelta(seconds=int(text) * _UNITS[default_unit])
+    parts = _PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 1h or 1h30m")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+
+
+def format_duration(value: timedelta | None) -> str:
+    """The shortest text that `parse_duration` reads back as `value`: "1h30m", "45s"."""
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    if seconds == 0:
+        return "0s"
+    text = ""
+    for unit, size in _UNITS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            text += f"{count}{unit}"
+    return text
