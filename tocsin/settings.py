@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "tocsin.accounts",
     "tocsin.incidents",
     "tocsin.alerting",
+    "tocsin.oncall",
+    "tocsin.notify",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("tocsin.accounts.urls")),
     path("", include("tocsin.incidents.urls")),
     path("", include("tocsin.alerting.urls")),
+    path("", include("tocsin.oncall.urls")),
+    path("", include("tocsin.notify.urls")),
 ]
