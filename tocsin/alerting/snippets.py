@@ -11,47 +11,13 @@ from datetime import timedelta
 from .durations import format_duration
 from .models import Integration, Kind
 from .selectors import MASK, events_api_url, intake_url
+from .sources import checkly, datadog
 
 GRAFANA_TIMESTAMP_SUFFIX = "-Timestamp"
 DEFAULT_SIGNATURE_HEADER = "X-Tocsin-Signature"
 
-DATADOG_TEMPLATE = {
-    "title": "$EVENT_TITLE",
-    "body": "$EVENT_MSG",
-    "event_type": "$EVENT_TYPE",
-    "alert_type": "$ALERT_TYPE",
-    "alert_transition": "$ALERT_TRANSITION",
-    "alert_id": "$ALERT_ID",
-    "aggreg_key": "$AGGREG_KEY",
-    "priority": "$ALERT_PRIORITY",
-    "link": "$LINK",
-    "hostname": "$HOSTNAME",
-    "tags": "$TAGS",
-    "date": "$DATE",
-    "last_updated": "$LAST_UPDATED",
-    "org": {"id": "$ORG_ID", "name": "$ORG_NAME"},
-    "id": "$ID",
-}
-
-# Handlebars, not JSON: the tags line is a loop.
-CHECKLY_TEMPLATE = """\
-{
-  "alert_type": "{{ALERT_TYPE}}",
-  "alert_title": "{{ALERT_TITLE}}",
-  "check_id": "{{CHECK_ID}}",
-  "check_name": "{{CHECK_NAME}}",
-  "check_type": "{{CHECK_TYPE}}",
-  "group_name": "{{GROUP_NAME}}",
-  "run_location": "{{RUN_LOCATION}}",
-  "response_time": "{{RESPONSE_TIME}}",
-  "started_at": "{{STARTED_AT}}",
-  "check_result_id": "{{CHECK_RESULT_ID}}",
-  "ssl_check_domain": "{{SSL_CHECK_DOMAIN}}",
-  "ssl_days_remaining": "{{SSL_DAYS_REMAINING}}",
-  "tags": [{{#each TAGS}}"{{this}}"{{#unless @last}},{{/unless}}{{/each}}],
-  "link": "{{RESULT_LINK}}",
-  "message": "{{ALERT_TITLE}}"
-}"""
+DATADOG_TEMPLATE = datadog.RECOMMENDED_TEMPLATE
+CHECKLY_TEMPLATE = checkly.RECOMMENDED_TEMPLATE
 
 
 @dataclass

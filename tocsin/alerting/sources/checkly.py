@@ -3,25 +3,7 @@
 Checkly posts whatever Handlebars template the user configures. Its default template is
 `{"message": "{{ALERT_TITLE}}", "link": "{{RESULT_LINK}}"}`, which names neither the check nor
 the kind of alert, so it can only trigger (never resolve) and each distinct message is its own
-alert. Paste this template instead:
-
-    {
-      "alert_type": "{{ALERT_TYPE}}",
-      "alert_title": "{{ALERT_TITLE}}",
-      "check_id": "{{CHECK_ID}}",
-      "check_name": "{{CHECK_NAME}}",
-      "check_type": "{{CHECK_TYPE}}",
-      "group_name": "{{GROUP_NAME}}",
-      "run_location": "{{RUN_LOCATION}}",
-      "response_time": "{{RESPONSE_TIME}}",
-      "started_at": "{{STARTED_AT}}",
-      "check_result_id": "{{CHECK_RESULT_ID}}",
-      "ssl_check_domain": "{{SSL_CHECK_DOMAIN}}",
-      "ssl_days_remaining": "{{SSL_DAYS_REMAINING}}",
-      "tags": [{{#each TAGS}}"{{this}}"{{#unless @last}},{{/unless}}{{/each}}],
-      "link": "{{RESULT_LINK}}",
-      "message": "{{ALERT_TITLE}}"
-    }
+alert. Paste `RECOMMENDED_TEMPLATE` (below) instead.
 
 - resolve: `alert_type` is ALERT_RECOVERY or ALERT_DEGRADED_RECOVERY (back to passing).
   ALERT_FAILURE, ALERT_FAILURE_REMAIN, ALERT_DEGRADED_FAILURE, ALERT_DEGRADED,
@@ -46,6 +28,26 @@ from typing import Any
 
 from . import Action, ParsedAlert, PayloadError, fingerprint_of
 from ._fields import array, body_object, path, tag_labels, text, timestamp, wrong_type
+
+# Handlebars, not JSON: the tags line is a loop. The integration page shows it to paste.
+RECOMMENDED_TEMPLATE = """\
+{
+  "alert_type": "{{ALERT_TYPE}}",
+  "alert_title": "{{ALERT_TITLE}}",
+  "check_id": "{{CHECK_ID}}",
+  "check_name": "{{CHECK_NAME}}",
+  "check_type": "{{CHECK_TYPE}}",
+  "group_name": "{{GROUP_NAME}}",
+  "run_location": "{{RUN_LOCATION}}",
+  "response_time": "{{RESPONSE_TIME}}",
+  "started_at": "{{STARTED_AT}}",
+  "check_result_id": "{{CHECK_RESULT_ID}}",
+  "ssl_check_domain": "{{SSL_CHECK_DOMAIN}}",
+  "ssl_days_remaining": "{{SSL_DAYS_REMAINING}}",
+  "tags": [{{#each TAGS}}"{{this}}"{{#unless @last}},{{/unless}}{{/each}}],
+  "link": "{{RESULT_LINK}}",
+  "message": "{{ALERT_TITLE}}"
+}"""
 
 _PLACEHOLDER = re.compile(r"^\{\{.*\}\}$", re.DOTALL)
 RECOVERY_TYPES = ("ALERT_RECOVERY", "ALERT_DEGRADED_RECOVERY")

@@ -3,25 +3,8 @@
 Datadog posts a JSON template the user pastes into the Webhooks tile, replacing each `$VARIABLE`
 as text, so every value arrives as a string. Datadog's default template carries only `body`,
 `last_updated`, `event_type`, `title`, `date`, `org` and `id`; `id` is the event's id, new on
-every notification, so with it alone a recovery cannot find its alert. Paste this template:
-
-    {
-      "title": "$EVENT_TITLE",
-      "body": "$EVENT_MSG",
-      "event_type": "$EVENT_TYPE",
-      "alert_type": "$ALERT_TYPE",
-      "alert_transition": "$ALERT_TRANSITION",
-      "alert_id": "$ALERT_ID",
-      "aggreg_key": "$AGGREG_KEY",
-      "priority": "$ALERT_PRIORITY",
-      "link": "$LINK",
-      "hostname": "$HOSTNAME",
-      "tags": "$TAGS",
-      "date": "$DATE",
-      "last_updated": "$LAST_UPDATED",
-      "org": {"id": "$ORG_ID", "name": "$ORG_NAME"},
-      "id": "$ID"
-    }
+every notification, so with it alone a recovery cannot find its alert. Paste
+`RECOMMENDED_TEMPLATE` (below), as JSON, instead.
 
 - resolve: `alert_transition` is "Recovered" (any case); without a transition, `alert_type` or
   `event_type` is "success" or "recovery", or the title starts with "[Recovered".
@@ -39,6 +22,25 @@ from typing import Any
 
 from . import Action, ParsedAlert, PayloadError, fingerprint_of
 from ._fields import body_object, epoch_milliseconds, obj, tag_labels, text, wrong_type
+
+# The integration page shows this, as JSON, to paste into Datadog's Webhooks tile.
+RECOMMENDED_TEMPLATE = {
+    "title": "$EVENT_TITLE",
+    "body": "$EVENT_MSG",
+    "event_type": "$EVENT_TYPE",
+    "alert_type": "$ALERT_TYPE",
+    "alert_transition": "$ALERT_TRANSITION",
+    "alert_id": "$ALERT_ID",
+    "aggreg_key": "$AGGREG_KEY",
+    "priority": "$ALERT_PRIORITY",
+    "link": "$LINK",
+    "hostname": "$HOSTNAME",
+    "tags": "$TAGS",
+    "date": "$DATE",
+    "last_updated": "$LAST_UPDATED",
+    "org": {"id": "$ORG_ID", "name": "$ORG_NAME"},
+    "id": "$ID",
+}
 
 _PLACEHOLDER = re.compile(r"^\$[A-Z][A-Z0-9_]*$")
 RESOLVING_TYPES = ("success", "recovery")
