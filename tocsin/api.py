@@ -154,6 +154,7 @@ api = TocsinAPI(
 api.add_router("", incidents_router)
 api.add_router("", accounts_router)
 api.add_router("", alerting_router)
+api.add_router("", "tocsin.oncall.api.router")
 
 
 def _field(loc) -> str | None:

@@ -1,1 +1,37 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("schedules/", views.schedule_list, name="schedule-list"),
+    path("schedules/new/", views.schedule_create, name="schedule-create"),
+    path("schedules/<int:pk>/", views.schedule_detail, name="schedule-detail"),
+    path("schedules/<int:pk>/edit/", views.schedule_edit, name="schedule-edit"),
+    path(
+        "schedules/<int:pk>/rotate-calendar/",
+        views.schedule_rotate_calendar,
+        name="schedule-rotate-calendar",
+    ),
+    path("schedules/<int:pk>/layers/new/", views.layer_create, name="layer-create"),
+    path("schedules/<int:pk>/layers/<int:layer_pk>/edit/", views.layer_edit, name="layer-edit"),
+    path(
+        "schedules/<int:pk>/layers/<int:layer_pk>/delete/",
+        views.layer_delete,
+        name="layer-delete",
+    ),
+    path("schedules/<int:pk>/overrides/", views.override_create, name="override-create"),
+    path(
+        "schedules/<int:pk>/overrides/<int:override_pk>/delete/",
+        views.override_delete,
+        name="override-delete",
+    ),
+    path("schedules/calendar/", views.personal_calendar_create, name="personal-calendar-create"),
+    path(
+        "schedules/calendar/rotate/",
+        views.personal_calendar_rotate,
+        name="personal-calendar-rotate",
+    ),
+    # Secret subscribe addresses for calendar apps: the token is the credential.
+    path("calendars/schedules/<str:token>.ics", views.schedule_calendar, name="schedule-calendar"),
+    path("calendars/people/<str:token>.ics", views.personal_calendar, name="personal-calendar"),
+]

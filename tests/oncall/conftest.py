@@ -1,0 +1,72 @@
+"""Schedules of the specification: Payments in Europe/Berlin, and the helpers to read times."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tocsin.oncall.services import add_layer, create_schedule
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def local(zone: ZoneInfo, *parts) -> datetime:
+    """A wall-clock time as an instant (fold=0, like the schedules themselves)."""
+    return datetime(*parts, tzinfo=zone).astimezone(UTC)
+
+
+@pytest.fixture
+def schedule_in(payments, lead):
+    """schedule_in("Europe/Berlin") -> a Payments schedule in that zone, with no layers."""
+
+    def make(time_zone="Europe/Berlin", name=None):
+        return create_schedule(
+            team=payments, name=name or f"Payments {time_zone}", time_zone=time_zone, by=lead
+        )
+
+    return make
+
+
+@pytest.fixture
+def layer_of(lead):
+    """layer_of(schedule, [people], unit, length, handoff, start, **more) -> a new layer."""
+
+    def make(
+        schedule,
+        people,
+        *,
+        unit="weeks",
+        length=1,
+        handoff=time(9, 0),
+        start=date(2026, 1, 5),
+        name="Primary",
+        **more,
+    ):
+        return add_layer(
+            schedule=schedule,
+            by=lead,
+            name=name,
+            participants=people,
+            rotation_unit=unit,
+            rotation_length=length,
+            handoff_time=handoff,
+            start_date=start,
+            **more,
+        )
+
+    return make
+
+
+@pytest.fixture
+def berlin(schedule_in):
+    return schedule_in("Europe/Berlin")
+
+
+@pytest.fixture
+def new_york(schedule_in):
+    return schedule_in("America/New_York")
