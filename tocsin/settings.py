@@ -172,7 +172,9 @@ EMAIL_HOST_USER = os.environ.get("TOCSIN_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("TOCSIN_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _flag("TOCSIN_SMTP_STARTTLS")
 EMAIL_USE_SSL = _flag("TOCSIN_SMTP_SSL")
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = int(os.environ.get("TOCSIN_SMTP_TIMEOUT", "10"))
+# How long an acknowledge link in a page e-mail stays valid.
+ACK_LINK_TTL_HOURS = float(os.environ.get("TOCSIN_ACK_LINK_TTL_HOURS", "24"))
 DEFAULT_FROM_EMAIL = os.environ.get("TOCSIN_EMAIL_FROM", "Tocsin <tocsin@localhost>")
 
 LOGGING = {

@@ -230,6 +230,8 @@ class Event(models.TextChoices):
     ROLE_REMOVED = "role_removed", "Role removed"
     NOTE = "note", "Note"
     ALERT = "alert", "Alert"
+    PAGE_SENT = "page_sent", "Page sent"
+    PAGE_FAILED = "page_failed", "Page failed"
     UPDATED = "updated", "Details updated"
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Reopened"

@@ -5,3 +5,6 @@ class NotifyConfig(AppConfig):
     name = "tocsin.notify"
     label = "notify"
     verbose_name = "Notifications"
+
+    def ready(self):
+        from . import receivers  # noqa: F401

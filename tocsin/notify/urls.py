@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("ack/<str:token>/", views.ack_link, name="ack-link"),
+]

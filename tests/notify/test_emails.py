@@ -1,0 +1,94 @@
+"""What the e-mails say, and the resolution e-mail to the team's list."""
+
+import pytest
+from django.db import transaction
+
+from tocsin.incidents.models import Channel
+from tocsin.incidents.services import acknowledge, declare, resolve
+from tocsin.notify.delivery import deliver_due
+from tocsin.notify.emails import page_email, resolution_email
+from tocsin.notify.models import OutboxMessage
+from tocsin.notify.services import enqueue_team_notification
+
+from .mailbox import html_of, text_of
+
+
+def test_the_team_list_hears_who_resolved_it_when_and_how(smtp, incident, member, lead):
+    acknowledge(incident=incident, by=member, via=Channel.WEB)
+    resolve(incident=incident, by=member, via=Channel.WEB, resolution="Rolled back release 41")
+
+    message = OutboxMessage.objects.get(purpose="resolution")
+    event = incident.timeline.order_by("-id").first()
+    assert message.idempotency_key == f"resolution:{incident.pk}:{event.pk}"
+    deliver_due(worker_id="test-worker")
+
+    [received] = smtp.to("payments@example.com")
+    assert received["Subject"] == f"Resolved: [P1] {incident.reference} Checkout returns 502"
+    text = text_of(received)
+    resolved_at = incident.refresh().resolved_at.strftime("%a %d %b %Y, %H:%M UTC")
+    assert f"Resolved by Bob Okafor on {resolved_at}" in text
+    assert "Rolled back release 41" in text
+    assert "Rolled back release 41" in html_of(received)
+    assert received["References"] == f"<incident-{incident.pk}.tocsin@example.org>"
+
+
+def test_no_resolution_email_when_the_team_has_no_list(platform, lead, p3):
+    incident = declare(title="Cache misses", severity=p3, team=platform, by=None, system="test")
+    platform.memberships.create(user=lead)
+    resolve(incident=incident, by=lead, via=Channel.WEB, resolution="Warmed up")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_resolution_email_rolls_back_with_a_failed_resolve(incident, lead):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        resolve(incident=incident, by=lead, via=Channel.WEB, resolution="Rolled back")
+        raise RuntimeError("the resolve did not commit")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_titles_are_escaped_in_html_and_kept_in_text(payments, lead, member, p1):
+    incident = declare(
+        title='<img src=x onerror="alert(1)"> & more', severity=p1, team=payments, by=lead
+    )
+
+    subject, text, html = page_email(incident, member, reason="on call <now>")
+
+    assert '<img src=x onerror="alert(1)"> & more' in subject
+    assert '<img src=x onerror="alert(1)"> & more' in text
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; more" in html
+    assert "on call &lt;now&gt;" in html
+
+
+def test_drills_say_so_in_the_subject(payments, lead, member, p1):
+    incident = declare(title="Practice", severity=p1, team=payments, by=lead, drill=True)
+    subject, text, _ = page_email(incident, member, reason="drill")
+    assert subject.startswith("[DRILL] [P1]")
+    assert text.startswith("DRILL · ")
+
+
+def test_page_times_are_in_the_recipients_time_zone(incident, member):
+    member.time_zone = "Europe/Berlin"
+    _, text, _ = page_email(incident, member, reason="r")
+    assert "CET" in text or "CEST" in text
+
+
+def test_a_team_notification_goes_to_the_list_without_an_acknowledge_link(smtp, payments, p3):
+    incident = declare(title="Slow search", severity=p3, team=payments, by=None, system="test")
+    with transaction.atomic():
+        enqueue_team_notification(
+            incident, reason="P3 pages no one.", idempotency_key=f"team:{incident.pk}"
+        )
+    deliver_due(worker_id="test-worker")
+
+    [received] = smtp.to("payments@example.com")
+    assert received["Subject"] == f"[P3] {incident.reference} Slow search"
+    assert "P3 pages no one." in text_of(received)
+    assert "/ack/" not in text_of(received)
+
+
+def test_resolution_email_without_a_resolver_names_tocsin(payments, p3):
+    incident = declare(title="Flap", severity=p3, team=payments, by=None, system="Prometheus")
+    resolve(incident=incident, by=None, via=Channel.INTEGRATION, resolution="Recovered", system="x")
+    _, text, _ = resolution_email(incident.refresh())
+    assert "Resolved by Tocsin on" in text

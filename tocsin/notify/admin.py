@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.utils import timezone
+
+from .models import AcknowledgeLinkUse, OutboxMessage, OutboxState
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "purpose",
+        "channel",
+        "address",
+        "incident",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["state", "channel", "purpose"]
+    search_fields = ["idempotency_key", "address", "subject", "provider_message_id"]
+    list_select_related = ["incident"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # messages come from services, inside the transaction that decides
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send failed or waiting messages again now")
+    def retry_now(self, request, queryset):
+        updated = queryset.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
+            state=OutboxState.PENDING, next_attempt_at=timezone.now(), attempts=0
+        )
+        self.message_user(request, f"{updated} message(s) will be sent again within seconds.")
+
+
+@admin.register(AcknowledgeLinkUse)
+class AcknowledgeLinkUseAdmin(admin.ModelAdmin):
+    list_display = ["used_at", "incident", "user", "link_id"]
+    readonly_fields = ["link_id", "incident", "user", "used_at"]
+    list_select_related = ["incident", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
