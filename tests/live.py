@@ -1,0 +1,192 @@
+"""A real Tocsin for end-to-end tests: `tocsin serve` in a subprocess, on a data directory of
+its own and, when the suite runs on PostgreSQL (TOCSIN_DATABASE_URL), a database of its own.
+
+    tocsin = LiveTocsin(tmp_path, name="alertmanager")   # migrated, empty
+    tokens = tocsin.python(SETUP_CODE)                   # Django code run in that instance
+    server = tocsin.serve(workers=2)                     # answers at server.url
+    tocsin.rows("SELECT count(*) FROM alerting_alert")   # read its database directly
+    server.stop(); tocsin.close()
+"""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+TOCSIN = str(Path(sys.executable).with_name("tocsin"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def suite_database_url() -> str:
+    return os.environ.get("TOCSIN_DATABASE_URL", "")
+
+
+def on_postgres() -> bool:
+    return suite_database_url().startswith(("postgres://", "postgresql://"))
+
+
+def _maintenance(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+class LiveTocsin:
+    """A migrated Tocsin instance on disk, ready to be served.
+
+    On PostgreSQL its database is `tocsin_live_<name>_<pid>` on the suite's server, created
+    fresh here and dropped by `close()`; the pid keeps parallel runs apart.
+    """
+
+    def __init__(self, data_dir: Path, *, name: str):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"
+        }
+        self.env.update(
+            TOCSIN_DATA_DIR=str(self.data_dir),
+            TOCSIN_SECRET_KEY="live-" + "x" * 50,
+            DJANGO_SETTINGS_MODULE="tocsin.settings",
+        )
+        self.database_url = ""
+        if on_postgres():
+            database = f"tocsin_live_{name}_{os.getpid()}"
+            with _maintenance(suite_database_url()) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+                conn.execute(f"CREATE DATABASE {database}")
+            parts = urlsplit(suite_database_url())
+            self.database_url = urlunsplit(parts._replace(path=f"/{database}"))
+            self.env["TOCSIN_DATABASE_URL"] = self.database_url
+        self.servers: list[Server] = []
+        migrate = self.run(TOCSIN, "migrate", "-v", "0")
+        assert migrate.returncode == 0, migrate.stderr
+
+    def run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            argv,
+            env=self.env,
+            cwd=self.data_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def python(self, code: str):
+        """Run `code` with Django set up against this instance; return what it `emit()`s."""
+        script = (
+            "import json, django\n"
+            "django.setup()\n"
+            "def emit(value):\n"
+            "    print('\\n' + json.dumps(value))\n" + textwrap.dedent(code)
+        )
+        result = self.run(sys.executable, "-c", script)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.strip().splitlines()
+        return json.loads(lines[-1]) if lines else None
+
+    def serve(self, *, workers: int = 2, with_worker: bool = True) -> "Server":
+        server = Server(self, workers=workers, with_worker=with_worker)
+        self.servers.append(server)
+        server.wait_until_ready()
+        return server
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read this instance's database; write `%s` placeholders for both engines."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                return conn.execute(sql, params).fetchall()
+        conn = sqlite3.connect(self.data_dir / "tocsin.sqlite3", timeout=20)
+        try:
+            return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        finally:
+            conn.close()
+
+    def value(self, sql: str, params: tuple = ()):
+        [[value]] = self.rows(sql, params)
+        return value
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.database_url:
+            database = urlsplit(self.database_url).path.lstrip("/")
+            with _maintenance(suite_database_url()) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+class Server:
+    """A `tocsin serve` subprocess; its output (an access log line per request) goes to a file."""
+
+    def __init__(self, instance: LiveTocsin, *, workers: int, with_worker: bool):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = instance.data_dir / f"serve-{self.port}.log"
+        argv = [TOCSIN, "serve", "--port", str(self.port), "--workers", str(workers)]
+        if not with_worker:
+            argv.append("--no-worker")
+        with open(self.log, "w") as out:
+            self.process = subprocess.Popen(
+                argv,
+                env={**instance.env, "TOCSIN_BASE_URL": self.url},
+                cwd=instance.data_dir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_until_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"tocsin serve exited:\n{self.output()}"
+            try:
+                if httpx.get(f"{self.url}/admin/login/", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"tocsin serve did not answer in {timeout}s:\n{self.output()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def wait_for(condition, *, timeout: float = 30.0, interval: float = 0.2, what: str = ""):
+    """Poll `condition()` until it returns something truthy; return that. Fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what or condition}")
+        time.sleep(interval)
