@@ -84,7 +84,7 @@ def test_a_message_rolls_back_with_the_transaction_that_queued_it(db):
     assert not OutboxMessage.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         enqueue(
