@@ -1,10 +1,13 @@
 """The intake pipeline: each received alert stored, deduplicated, routed, grouped, acted on."""
 
+import functools
 import hashlib
+import itertools
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from tocsin.incidents import services as incidents
@@ -21,6 +24,14 @@ from .models import (
 from .routing import Route, route
 from .sources import Action, ParsedAlert
 from .sources.heartbeat import HEARTBEAT_FINGERPRINT
+
+logger = logging.getLogger(__name__)
+
+# PostgreSQL ends a deadlock by failing one of the transactions in it (SQLSTATE 40P01). Two
+# notifications carrying overlapping alerts of one group can lock them in opposite order;
+# the failed one was rolled back whole, so it is simply run again.
+ATTEMPTS = 3
+RETRIED_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 @dataclass
@@ -43,23 +54,47 @@ def ingest(
     Alerts are handled in fingerprint order so concurrent requests lock rows in the same order.
     """
     now = received_at or timezone.now()
-    with transaction.atomic():
-        rules = list(
-            RoutingRule.objects.filter(enabled=True).select_related("team", "service", "severity")
-        )
-        return [
-            _ingest_one(integration, parsed, rules, now)
-            for parsed in sorted(alerts, key=lambda a: a.fingerprint)
-        ]
+    ordered = sorted(alerts, key=lambda a: a.fingerprint)
+    for attempt in itertools.count(1):
+        try:
+            with transaction.atomic():
+                # Read once, when the first new alert needs routing: repeats never do.
+                rules = functools.cache(_enabled_rules)
+                return [_ingest_one(integration, parsed, rules, now) for parsed in ordered]
+        except OperationalError as error:
+            sqlstate = getattr(error.__cause__, "sqlstate", None)
+            # Inside a caller's transaction the failure is the caller's to handle.
+            if (
+                sqlstate not in RETRIED_SQLSTATES
+                or attempt == ATTEMPTS
+                or transaction.get_connection().in_atomic_block
+            ):
+                raise
+            logger.warning(
+                "Intake for %s: %s (SQLSTATE %s); trying again (attempt %d of %d)",
+                integration.name,
+                str(error).splitlines()[0],
+                sqlstate,
+                attempt + 1,
+                ATTEMPTS,
+            )
+
+
+def _enabled_rules() -> list[RoutingRule]:
+    return list(
+        RoutingRule.objects.filter(enabled=True).select_related("team", "service", "severity")
+    )
 
 
 def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
-    return (
+    # At most one row (a unique constraint): no ORDER BY, which costs more to build than to run.
+    found = (
         Alert.objects.select_for_update(of=("self",))
         .select_related("incident")
         .filter(integration=integration, fingerprint=fingerprint, status=AlertStatus.FIRING)
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)
 
 
 def _stored_fingerprint(fingerprint: str) -> str:
@@ -92,6 +127,18 @@ def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
     return outcome
 
 
+REFRESHED_FIELDS = (
+    "summary",
+    "description",
+    "source",
+    "source_severity",
+    "labels",
+    "annotations",
+    "links",
+    "payload",
+)
+
+
 def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
     alert.summary = (parsed.summary or parsed.fingerprint)[:500]
     alert.description = parsed.description
@@ -104,7 +151,7 @@ def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
 def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> None:
     alert = _open_alert(integration, parsed.fingerprint)
     if alert is None:
-        decided = route(integration, parsed, rules)
+        decided = route(integration, parsed, rules())
         alert = Alert(
             integration=integration,
             fingerprint=parsed.fingerprint,
@@ -133,7 +180,7 @@ def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> 
     alert.count += 1
     alert.last_seen_at = now
     _refresh(alert, parsed)
-    alert.save()
+    alert.save(update_fields=["count", "last_seen_at", *REFRESHED_FIELDS])
     outcome.decisions.append(
         f"Deduplicated: same fingerprint as the open alert, now seen {alert.count} times"
     )
@@ -174,10 +221,22 @@ def _maintenance(alert: Alert, now) -> MaintenanceWindow | None:
     )
 
 
+def _open_incident(key: str, *, required: bool = False) -> Incident | None:
+    """The open incident for `key`, locked: an alert joins an incident and the incident's last
+    alert resolves it one at a time (see `_resolve`), or the joining alert could land on an
+    incident that has just been resolved without it."""
+    query = (
+        Incident.objects.select_for_update(of=("self",))
+        .filter(grouping_key=key, status__in=OPEN_STATUSES)
+        .order_by()  # at most one (a unique constraint)
+    )
+    return query.get() if required else next(iter(query[:1]), None)
+
+
 def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
     key = alert.grouping_key
     system = integration.actor_name
-    incident = Incident.objects.filter(grouping_key=key, status__in=OPEN_STATUSES).first()
+    incident = _open_incident(key)
     if incident is not None:
         outcome.decisions.append(
             f"Grouped into {incident.reference}, already open for grouping key {key!r}"
@@ -229,7 +288,7 @@ def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
             )
     except IntegrityError:
         # A concurrent request opened the incident for this key first: join it.
-        incident = Incident.objects.get(grouping_key=key, status__in=OPEN_STATUSES)
+        incident = _open_incident(key, required=True)
         outcome.decisions.append(f"Grouped into {incident.reference} (grouping key {key!r})")
         _note_alert(incident, alert, system, "joined")
         return incident
@@ -272,9 +331,11 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = parsed.ends_at if parsed.ends_at and parsed.ends_at <= now else now
     alert.last_seen_at = now
+    changed = ["status", "resolved_at", "last_seen_at"]
     if parsed.labels or parsed.summary:
         _refresh(alert, parsed)
-    alert.save()
+        changed += REFRESHED_FIELDS
+    alert.save(update_fields=changed)
     outcome.decisions.append("Alert resolved at its source")
     incident = alert.incident
     if incident is None or not incident.is_open:
@@ -283,6 +344,14 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
     system = integration.actor_name
     _note_alert(incident, alert, system, "resolved")
     still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+    if not still_firing:
+        # Count again under the incident's lock, which an alert joining it holds too: one that
+        # joined a moment ago keeps it open; one arriving later finds it resolved and reopens it.
+        incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        outcome.incident = incident
+        if not incident.is_open:
+            return
+        still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
     if still_firing:
         outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
     elif not integration.auto_resolve:
