@@ -155,6 +155,7 @@ api.add_router("", incidents_router)
 api.add_router("", accounts_router)
 api.add_router("", alerting_router)
 api.add_router("", "tocsin.oncall.api.router")
+api.add_router("", "tocsin.oncall.escalation_api.router")
 
 
 def _field(loc) -> str | None:

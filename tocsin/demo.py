@@ -1,13 +1,16 @@
 """Demo team and data for a first look; loading twice changes nothing."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Team, User
 from tocsin.accounts.services import create_user
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Channel, Incident, Service, Severity, TimelineEvent
+from tocsin.oncall import escalation
+from tocsin.oncall import services as oncall
 
 DEMO_PASSWORD = "tocsin-demo"
 
@@ -80,8 +83,40 @@ def load_demo() -> bool:
             slug: Service.objects.create(slug=slug, name=name, team=teams[team], description=d)
             for slug, name, team, d in SERVICES
         }
+        _demo_on_call(people, teams)
         _demo_incidents(people, teams, services)
     return True
+
+
+def _demo_on_call(people, teams) -> None:
+    """Payments: a weekly rotation in Berlin and "on-call now, then the lead after 5 minutes"."""
+    alice, bob = people["alice"], people["bob"]
+    primary = oncall.create_schedule(
+        team=teams["payments"], name="Payments primary", time_zone="Europe/Berlin", by=alice
+    )
+    today = timezone.localdate()
+    oncall.add_layer(
+        schedule=primary,
+        by=alice,
+        name="Weekly",
+        participants=[alice, bob],
+        rotation_unit="weeks",
+        rotation_length=1,
+        handoff_time=time(9, 0),
+        start_date=today - timedelta(days=today.weekday()),
+    )
+    escalation.create_policy(
+        team=teams["payments"],
+        name="Payments default",
+        by=alice,
+        repeat=2,
+        levels=[
+            escalation.LevelSpec(
+                timedelta(minutes=5), [escalation.TargetSpec("schedule", schedule=primary)]
+            ),
+            escalation.LevelSpec(timedelta(minutes=5), [escalation.TargetSpec("user", user=alice)]),
+        ],
+    )
 
 
 def _demo_incidents(people, teams, services) -> None:

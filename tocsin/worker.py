@@ -38,6 +38,7 @@ class PeriodicJob:
 def periodic_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("missed heartbeats", "tocsin.alerting.ingest.check_heartbeats", every=5),
+        PeriodicJob("escalations", "tocsin.oncall.escalation.run_due_escalations", every=1),
         PeriodicJob("deliveries", "tocsin.notify.delivery.deliver_due_now", every=1),
     ]
 

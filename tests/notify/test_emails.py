@@ -74,16 +74,21 @@ def test_page_times_are_in_the_recipients_time_zone(incident, member):
 
 
 def test_a_team_notification_goes_to_the_list_without_an_acknowledge_link(smtp, payments, p3):
+    # Declaring a P3 enqueues the notification (the escalation engine's paging policy); the
+    # same idempotency key again adds nothing.
     incident = declare(title="Slow search", severity=p3, team=payments, by=None, system="test")
+    created = incident.timeline.get(kind="created")
     with transaction.atomic():
         enqueue_team_notification(
-            incident, reason="P3 pages no one.", idempotency_key=f"team:{incident.pk}"
+            incident,
+            reason="P3 pages no one.",
+            idempotency_key=f"team-notification:{incident.pk}:{created.pk}",
         )
     deliver_due(worker_id="test-worker")
 
     [received] = smtp.to("payments@example.com")
     assert received["Subject"] == f"[P3] {incident.reference} Slow search"
-    assert "P3 pages no one." in text_of(received)
+    assert "P3 Moderate does not page on-call" in text_of(received)
     assert "/ack/" not in text_of(received)
 
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.notify.conftest import smtp  # noqa: F401  (the real SMTP server, for paging tests)
 from tocsin.oncall.services import add_layer, create_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Layer, LayerParticipant, Override, PersonalCalendar, Schedule
+from .models import (
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationRun,
+    Layer,
+    LayerParticipant,
+    LevelTarget,
+    NotificationRule,
+    Override,
+    PersonalCalendar,
+    Schedule,
+)
 
 
 class LayerInline(admin.TabularInline):
@@ -66,3 +77,42 @@ class PersonalCalendarAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     readonly_fields = ["calendar_token_hash", "created_at"]
     raw_id_fields = ["user"]
+
+
+class EscalationLevelInline(admin.TabularInline):
+    model = EscalationLevel
+    extra = 0
+    fields = ["position", "delay"]
+    show_change_link = True
+
+
+class LevelTargetInline(admin.TabularInline):
+    model = LevelTarget
+    extra = 0
+    raw_id_fields = ["user", "schedule"]
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "repeat", "created_at"]
+    inlines = [EscalationLevelInline]
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(admin.ModelAdmin):
+    list_display = ["policy", "position", "delay"]
+    inlines = [LevelTargetInline]
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    list_display = ["user", "position", "contact_method", "delay"]
+    raw_id_fields = ["user", "contact_method"]
+
+
+@admin.register(EscalationRun)
+class EscalationRunAdmin(admin.ModelAdmin):
+    # Runs are the engine's timers: look, do not touch.
+    list_display = ["incident", "state", "level_index", "repeat_index", "next_at", "started_at"]
+    list_filter = ["state"]
+    readonly_fields = [f.name for f in EscalationRun._meta.fields]

@@ -181,3 +181,18 @@ class PersonalCalendar(CalendarTokenMixin):
 
     def __str__(self) -> str:
         return f"On-call calendar of {self.user}"
+
+
+# Escalation policies and the engine's timers live in their own module; Django finds models
+# through this one.
+from .escalation_models import (  # noqa: E402, F401
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationRun,
+    LevelTarget,
+    NotificationRule,
+    PageStep,
+    RunState,
+    StepState,
+    TargetKind,
+)

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import views, views_escalation
 
 urlpatterns = [
+    path("oncall/who-gets-paged/", views_escalation.who_gets_paged, name="who-gets-paged"),
     path("schedules/", views.schedule_list, name="schedule-list"),
     path("schedules/new/", views.schedule_create, name="schedule-create"),
     path("schedules/<int:pk>/", views.schedule_detail, name="schedule-detail"),

@@ -1,0 +1,625 @@
+"""Escalation: policies (every write), the engine that pages level by level, and who gets paged.
+
+The engine keeps every deadline in the database (DESIGN.md §3). Declaring a paging incident
+creates an `EscalationRun` due at once, holding a snapshot of the team's policy; the periodic
+job `run_due_escalations` claims due runs and due `PageStep`s, and handles each in one
+transaction that writes the outbox messages and the timeline together. Acknowledging,
+resolving or cancelling stops the run in the transaction that made that change.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tocsin.accounts.models import ContactKind, ContactMethod, Team, User
+from tocsin.accounts.services import is_member
+from tocsin.errors import ValidationFailed
+from tocsin.incidents.models import Channel, Event, Incident, Severity, Status
+from tocsin.incidents.services import record
+
+from .escalation_models import (
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationRun,
+    LevelTarget,
+    NotificationRule,
+    PageStep,
+    RunState,
+    StepState,
+    TargetKind,
+)
+from .models import Schedule
+from .selectors import on_call_at
+from .services import _clean_name, _ensure_manages
+
+logger = logging.getLogger("tocsin.oncall")
+
+ENGINE = "Escalation"
+MAX_LEVELS = 20
+MAX_TARGETS = 20
+MAX_REPEAT = 9
+MAX_DELAY = timedelta(hours=24)
+
+
+# ---------------------------------------------------------------------------------------------
+# Policies
+
+
+@dataclass
+class TargetSpec:
+    kind: str
+    user: User | None = None
+    schedule: Schedule | None = None
+
+
+@dataclass
+class LevelSpec:
+    delay: timedelta
+    targets: list[TargetSpec] = field(default_factory=list)
+
+
+def _clean_levels(team: Team, levels: Sequence[LevelSpec]) -> list[LevelSpec]:
+    levels = list(levels)
+    if not levels:
+        raise ValidationFailed("a policy needs at least one level", field="levels")
+    if len(levels) > MAX_LEVELS:
+        raise ValidationFailed(f"a policy has at most {MAX_LEVELS} levels", field="levels")
+    for number, level in enumerate(levels, start=1):
+        if not isinstance(level.delay, timedelta) or not (timedelta(0) <= level.delay <= MAX_DELAY):
+            raise ValidationFailed(
+                f"level {number}: the delay is between 0 and 24 hours", field="levels"
+            )
+        if not level.targets:
+            raise ValidationFailed(f"level {number}: say whom to page", field="levels")
+        if len(level.targets) > MAX_TARGETS:
+            raise ValidationFailed(f"level {number}: at most {MAX_TARGETS} targets", field="levels")
+        for target in level.targets:
+            if target.kind == TargetKind.USER:
+                if target.user is None or not is_member(team, target.user):
+                    raise ValidationFailed(
+                        f"level {number}: {target.user} is not a member of {team.name}",
+                        field="levels",
+                    )
+            elif target.kind == TargetKind.SCHEDULE:
+                if target.schedule is None or target.schedule.team_id != team.pk:
+                    raise ValidationFailed(
+                        f"level {number}: the schedule is not one of {team.name}'s",
+                        field="levels",
+                    )
+            elif target.kind != TargetKind.TEAM:
+                raise ValidationFailed(
+                    f"level {number}: unknown target kind {target.kind!r}; use one of "
+                    f"{', '.join(TargetKind.values)}",
+                    field="levels",
+                )
+    return levels
+
+
+def _clean_repeat(repeat) -> int:
+    if not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
+        raise ValidationFailed(f"repeat is a number from 0 to {MAX_REPEAT}", field="repeat")
+    return repeat
+
+
+def _write_levels(policy: EscalationPolicy, levels: list[LevelSpec]) -> None:
+    policy.levels.all().delete()
+    for position, spec in enumerate(levels, start=1):
+        level = EscalationLevel.objects.create(policy=policy, position=position, delay=spec.delay)
+        LevelTarget.objects.bulk_create(
+            LevelTarget(level=level, kind=t.kind, user=t.user, schedule=t.schedule)
+            for t in spec.targets
+        )
+
+
+def create_policy(
+    *,
+    team: Team,
+    name: str,
+    levels: Sequence[LevelSpec],
+    by: User,
+    repeat: int = 0,
+    description: str = "",
+) -> EscalationPolicy:
+    """A new escalation policy for `team`; the team's oldest policy is the one the engine runs."""
+    _ensure_manages(team, by)
+    name = _clean_name(name, "policy")
+    levels = _clean_levels(team, levels)
+    with transaction.atomic():
+        if EscalationPolicy.objects.filter(team=team, name=name).exists():
+            raise ValidationFailed(
+                f"{team.name} already has a policy called {name!r}", field="name"
+            )
+        policy = EscalationPolicy.objects.create(
+            team=team, name=name, repeat=_clean_repeat(repeat), description=description.strip()
+        )
+        _write_levels(policy, levels)
+    return policy
+
+
+def update_policy(
+    *,
+    policy: EscalationPolicy,
+    by: User,
+    name: str | None = None,
+    levels: Sequence[LevelSpec] | None = None,
+    repeat: int | None = None,
+) -> EscalationPolicy:
+    """Change a policy; escalations already running keep the snapshot they started with."""
+    _ensure_manages(policy.team, by)
+    with transaction.atomic():
+        policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+        if name is not None:
+            policy.name = _clean_name(name, "policy")
+        if repeat is not None:
+            policy.repeat = _clean_repeat(repeat)
+        policy.save()
+        if levels is not None:
+            _write_levels(policy, _clean_levels(policy.team, levels))
+    return policy
+
+
+def policy_for(team: Team) -> EscalationPolicy | None:
+    """The policy the engine runs for `team`: its oldest one."""
+    return EscalationPolicy.objects.filter(team=team).order_by("created_at", "id").first()
+
+
+def set_notification_rules(
+    *, user: User, rules: Sequence[tuple[ContactMethod, timedelta]]
+) -> list[NotificationRule]:
+    """Replace `user`'s personal notification rules, in order: (contact method, delay)."""
+    for method, delay in rules:
+        if method.user_id != user.pk:
+            raise ValidationFailed(f"{method} belongs to someone else", field="rules")
+        if not timedelta(0) <= delay <= MAX_DELAY:
+            raise ValidationFailed("a delay is between 0 and 24 hours", field="rules")
+    with transaction.atomic():
+        NotificationRule.objects.filter(user=user).delete()
+        return [
+            NotificationRule.objects.create(
+                user=user, position=position, contact_method=method, delay=delay
+            )
+            for position, (method, delay) in enumerate(rules, start=1)
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots and resolving targets to people
+
+
+def snapshot_of(policy: EscalationPolicy) -> dict:
+    """The policy as plain data, so later edits do not change an escalation in flight."""
+    levels = policy.levels.prefetch_related("targets__user", "targets__schedule").order_by(
+        "position"
+    )
+    return {
+        "policy": {"id": policy.pk, "name": policy.name, "repeat": policy.repeat},
+        "team": {"id": policy.team_id, "name": policy.team.name},
+        "levels": [
+            {
+                "position": level.position,
+                "delay_seconds": int(level.delay.total_seconds()),
+                "targets": [_target_data(target, policy.team) for target in level.targets.all()],
+            }
+            for level in levels
+        ],
+    }
+
+
+def _target_data(target: LevelTarget, team: Team) -> dict:
+    if target.kind == TargetKind.USER:
+        return {"kind": "user", "id": target.user_id, "name": str(target.user)}
+    if target.kind == TargetKind.SCHEDULE:
+        return {"kind": "schedule", "id": target.schedule_id, "name": target.schedule.name}
+    return {"kind": "team", "id": team.pk, "name": team.name}
+
+
+@dataclass
+class Candidate:
+    """A person a level pages, and why."""
+
+    user: User
+    reason: str
+    schedule_id: int | None = None
+
+
+def resolve_level(level: dict, instant: datetime) -> tuple[list[Candidate], list[str]]:
+    """The people a snapshotted level pages at `instant`, and why targets gave nobody."""
+    people: dict[int, Candidate] = {}
+    empty: list[str] = []
+    for target in level["targets"]:
+        kind, name = target["kind"], target["name"]
+        if kind == "user":
+            user = User.objects.filter(pk=target["id"], is_active=True).first()
+            found = [Candidate(user, "named in the policy")] if user else []
+            if not found:
+                empty.append(f"{name} no longer exists")
+        elif kind == "schedule":
+            schedule = Schedule.objects.filter(pk=target["id"]).first()
+            users = on_call_at(schedule, instant) if schedule else []
+            found = [Candidate(u, f"on call in '{name}'", target["id"]) for u in users]
+            if not found:
+                empty.append(f"nobody is on call in '{name}'")
+        else:
+            users = User.objects.filter(memberships__team_id=target["id"], is_active=True)
+            found = [Candidate(u, f"member of {name}") for u in users.order_by("pk")]
+            if not found:
+                empty.append(f"{name} has no members")
+        for candidate in found:
+            people.setdefault(candidate.user.pk, candidate)
+    return list(people.values()), empty
+
+
+@dataclass
+class Rule:
+    """One way to reach a person, `delay` after the level pages them."""
+
+    key: str
+    contact_method: ContactMethod
+    delay: timedelta
+    rule: NotificationRule | None = None
+
+
+def rules_of(user: User) -> list[Rule]:
+    """The person's notification rules; without any, their first verified e-mail at once."""
+    rules = [
+        Rule(str(rule.pk), rule.contact_method, rule.delay, rule)
+        for rule in NotificationRule.objects.filter(user=user)
+        .select_related("contact_method")
+        .order_by("position")
+    ]
+    if rules:
+        return rules
+    method = _first_email(user)
+    return [Rule(f"default-{method.pk}", method, timedelta(0))] if method else []
+
+
+def _first_email(user: User, *, exclude: Sequence[int] = ()) -> ContactMethod | None:
+    methods = ContactMethod.objects.filter(user=user, kind=ContactKind.EMAIL).exclude(
+        pk__in=exclude
+    )
+    return methods.order_by("-verified", "id").first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Starting and stopping
+
+
+def start_escalation(incident: Incident, *, now: datetime | None = None) -> EscalationRun | None:
+    """In the declaring (or reopening) transaction: a run due at once; None without a policy."""
+    policy = policy_for(incident.team)
+    if policy is None:
+        # Nothing on the timeline: the who-gets-paged page explains it before anything happens.
+        return None
+    now = now or timezone.now()
+    stop_escalation(incident, reason="restarted", now=now, quiet=True)
+    return EscalationRun.objects.create(
+        incident=incident, policy=policy, snapshot=snapshot_of(policy), next_at=now, started_at=now
+    )
+
+
+def stop_escalation(
+    incident: Incident, *, reason: str, now: datetime | None = None, quiet: bool = False
+) -> int:
+    """End the incident's active escalation; say so on the timeline unless `quiet`."""
+    now = now or timezone.now()
+    runs = list(EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE))
+    for run in runs:
+        run.state, run.next_at, run.ended_at, run.end_reason = (
+            RunState.STOPPED,
+            None,
+            now,
+            reason[:255],
+        )
+        run.save(update_fields=["state", "next_at", "ended_at", "end_reason"])
+        PageStep.objects.filter(run=run, state=StepState.PENDING).update(state=StepState.CANCELLED)
+        if not quiet:
+            record(
+                incident,
+                Event.NOTE,
+                actor=None,
+                via=Channel.SYSTEM,
+                system=ENGINE,
+                message=f"Escalation stopped: {reason}",
+                data={"escalation": "stopped", "run": run.pk},
+            )
+    return len(runs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+
+
+def _claim(queryset):
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    # SQLite has no row locks: its IMMEDIATE transactions serialise the workers instead.
+    return queryset
+
+
+def run_due_escalations(*, now: datetime | None = None, limit: int = 100) -> int:
+    """The worker's periodic job: every due level and delayed rule, one transaction each."""
+    handled = 0
+    for model, handle in ((EscalationRun, _advance), (PageStep, _page_step)):
+        state = RunState.ACTIVE if model is EscalationRun else StepState.PENDING
+        while handled < limit:
+            instant = now or timezone.now()
+            with transaction.atomic():
+                due = model.objects.filter(state=state, next_at__lte=instant).order_by(
+                    "next_at", "id"
+                )
+                row = _claim(due).first()
+                if row is None:
+                    break
+                handle(row, instant)
+            handled += 1
+    return handled
+
+
+def _note(incident: Incident, message: str, **data) -> None:
+    record(
+        incident,
+        Event.NOTE,
+        actor=None,
+        via=Channel.SYSTEM,
+        system=ENGINE,
+        message=message,
+        data={"escalation": True, **data},
+    )
+
+
+def _finish(run: EscalationRun, state: str, reason: str, now: datetime) -> None:
+    run.state, run.next_at, run.ended_at, run.end_reason = state, None, now, reason[:255]
+    run.save(update_fields=["state", "next_at", "ended_at", "end_reason"])
+
+
+def _advance(run: EscalationRun, now: datetime) -> None:
+    """Page the level that is due, then set the timer for the next one (or end the run)."""
+    incident = Incident.objects.select_related("team", "severity").get(pk=run.incident_id)
+    if incident.status != Status.TRIGGERED:
+        # A stop that did not reach this run (it should have); nobody is paged for it.
+        _finish(run, RunState.STOPPED, f"the incident is {incident.get_status_display()}", now)
+        return
+    levels = run.snapshot["levels"]
+    policy = run.snapshot["policy"]
+    skipped_in_a_row = 0
+    while True:
+        if run.level_index >= len(levels):
+            if run.repeat_index >= policy["repeat"]:
+                passes = run.repeat_index + 1
+                _finish(run, RunState.EXHAUSTED, "nobody acknowledged", now)
+                _note(
+                    incident,
+                    f"Escalation ended: nobody acknowledged after {passes} "
+                    f"pass{'es' if passes > 1 else ''} through '{policy['name']}'",
+                    run=run.pk,
+                )
+                return
+            run.repeat_index += 1
+            run.level_index = 0
+        if skipped_in_a_row >= len(levels):
+            _finish(run, RunState.EXHAUSTED, "no level has anybody to page", now)
+            _note(
+                incident,
+                f"Escalation ended: no level of '{policy['name']}' has anybody to page",
+                run=run.pk,
+            )
+            return
+        level = levels[run.level_index]
+        people, empty = resolve_level(level, now)
+        run.level_index += 1
+        if not people:
+            skipped_in_a_row += 1
+            _note(
+                incident,
+                f"Level {level['position']} skipped: {'; '.join(empty) or 'nobody to page'}",
+                run=run.pk,
+                level=level["position"],
+                repeat=run.repeat_index,
+            )
+            continue
+        for candidate in people:
+            _page_person(run, incident, level, candidate, now)
+        run.next_at = now + timedelta(seconds=level["delay_seconds"])
+        run.save(update_fields=["level_index", "repeat_index", "next_at"])
+        return
+
+
+def _why(run: EscalationRun, level_position: int, reason: str) -> str:
+    repeat = f", pass {run.repeat_index + 1}" if run.repeat_index else ""
+    return f"level {level_position}{repeat}: {reason}"
+
+
+def _page_person(
+    run: EscalationRun, incident: Incident, level: dict, candidate: Candidate, now: datetime
+):
+    rules = rules_of(candidate.user)
+    why = _why(run, level["position"], candidate.reason)
+    if not rules:
+        record(
+            incident,
+            Event.PAGE_FAILED,
+            actor=None,
+            via=Channel.SYSTEM,
+            system=ENGINE,
+            message=f"Could not page {candidate.user} ({why}): no contact method",
+            data={"run": run.pk, "user": candidate.user.pk, "level": level["position"]},
+        )
+        return
+    for rule in rules:
+        key = (
+            f"page:{incident.pk}:{run.pk}:{run.repeat_index}:{level['position']}"
+            f":{candidate.user.pk}:{rule.key}"
+        )
+        if rule.delay > timedelta(0):
+            PageStep.objects.get_or_create(
+                idempotency_key=key,
+                defaults={
+                    "run": run,
+                    "user": candidate.user,
+                    "rule": rule.rule,
+                    "contact_method": rule.contact_method,
+                    "level_index": level["position"],
+                    "repeat_index": run.repeat_index,
+                    "reason": why[:255],
+                    "next_at": now + rule.delay,
+                },
+            )
+        else:
+            send_page(
+                incident,
+                candidate.user,
+                rule.contact_method,
+                why=why,
+                key=key,
+                data={"run": run.pk, "level": level["position"], "repeat": run.repeat_index},
+            )
+
+
+def send_page(
+    incident: Incident, user: User, method: ContactMethod, *, why: str, key: str, data: dict
+) -> None:
+    """Enqueue one page and write it on the timeline (requested now; the outbox sends it)."""
+    # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
+    from tocsin.notify.services import enqueue_page_email
+
+    if method.kind != ContactKind.EMAIL:
+        record(
+            incident,
+            Event.PAGE_FAILED,
+            actor=None,
+            via=Channel.SYSTEM,
+            system=ENGINE,
+            message=(
+                f"Could not page {user} via {method.get_kind_display()} ({why}): "
+                "Tocsin cannot send to that kind of contact method yet"
+            ),
+            data={**data, "user": user.pk, "contact_method": method.pk},
+        )
+        return
+    message = enqueue_page_email(incident, user, method, reason=why, idempotency_key=key)
+    record(
+        incident,
+        Event.PAGE_SENT,
+        actor=None,
+        via=Channel.SYSTEM,
+        system=ENGINE,
+        message=f"Paged {user} via e-mail ({why})",
+        data={
+            **data,
+            "user": user.pk,
+            "contact_method": method.pk,
+            "outbox_message": message.pk,
+            "reason": why,
+        },
+    )
+
+
+def _page_step(step: PageStep, now: datetime) -> None:
+    run = EscalationRun.objects.select_related("incident").get(pk=step.run_id)
+    step.state = StepState.CANCELLED if run.state != RunState.ACTIVE else StepState.DONE
+    step.save(update_fields=["state"])
+    if step.state == StepState.DONE:
+        send_page(
+            run.incident,
+            step.user,
+            step.contact_method,
+            why=step.reason,
+            key=step.idempotency_key,
+            data={"run": run.pk, "level": step.level_index, "repeat": step.repeat_index},
+        )
+
+
+def next_contact_method(message) -> None:
+    """A page failed for good: reach the same person on their next contact method at once."""
+    incident, user = message.incident, message.recipient
+    if incident is None or user is None:
+        return
+    run = EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE).first()
+    if run is None:
+        return
+    step = (
+        _claim(PageStep.objects.filter(run=run, user=user, state=StepState.PENDING))
+        .order_by("next_at", "id")
+        .first()
+    )
+    if step is not None:
+        # The next rule is due now instead of later; the job pages it within a second.
+        step.next_at = timezone.now()
+        step.save(update_fields=["next_at"])
+        return
+    tried = [
+        pk
+        for pk in incident.outbox_messages.filter(recipient=user, purpose="page").values_list(
+            "data__contact_method", flat=True
+        )
+        if pk
+    ]
+    method = _first_email(user, exclude=tried)
+    if method is None:
+        return
+    why = message.data.get("reason") or "the previous contact method failed"
+    send_page(
+        incident,
+        user,
+        method,
+        why=why,
+        key=f"page:{incident.pk}:{run.pk}:failover:{user.pk}:{method.pk}",
+        data={"run": run.pk, "failover_from": message.pk},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Who gets paged
+
+
+@dataclass
+class PathLevel:
+    position: int
+    at: datetime
+    delay: timedelta
+    people: list[Candidate]
+    skipped: list[str]
+
+
+@dataclass
+class EscalationPath:
+    team: Team
+    severity: Severity
+    instant: datetime
+    pages: bool
+    policy: EscalationPolicy | None
+    repeat: int
+    levels: list[PathLevel]
+    explanation: str
+
+
+def escalation_path(team: Team, severity: Severity, instant: datetime) -> EscalationPath:
+    """Who would be paged, level by level and when, for an incident declared at `instant`."""
+    policy = policy_for(team) if severity.pages_oncall else None
+    if not severity.pages_oncall:
+        explanation = f"{severity} does not page on-call; " + (
+            f"the team's e-mail list {team.email} is told" if team.email else "nobody is told"
+        )
+        return EscalationPath(team, severity, instant, False, None, 0, [], explanation)
+    if policy is None:
+        return EscalationPath(
+            team, severity, instant, True, None, 0, [], f"{team.name} has no escalation policy"
+        )
+    snapshot = snapshot_of(policy)
+    levels, at = [], instant
+    for level in snapshot["levels"]:
+        people, empty = resolve_level(level, at)
+        delay = timedelta(seconds=level["delay_seconds"])
+        levels.append(PathLevel(level["position"], at, delay, people, empty))
+        if people:  # empty levels are skipped at once
+            at = at + delay
+    passes = policy.repeat + 1
+    explanation = (
+        f"{severity} pages on-call with '{policy.name}', "
+        f"{passes} pass{'es' if passes > 1 else ''} through its levels until acknowledged"
+    )
+    return EscalationPath(team, severity, instant, True, policy, policy.repeat, levels, explanation)
