@@ -341,19 +341,36 @@ def _claim(queryset):
 
 
 def run_due_escalations(*, now: datetime | None = None, limit: int = 100) -> int:
-    """The worker's periodic job: every due level and delayed rule, one transaction each."""
+    """The worker's periodic job: every due level and delayed rule, one transaction each.
+
+    Each step locks its incident before its own row, the order in which acknowledging (which
+    locks the incident, then stops the run) takes them: the other order deadlocks.
+    """
     handled = 0
     for model, handle in ((EscalationRun, _advance), (PageStep, _page_step)):
         state = RunState.ACTIVE if model is EscalationRun else StepState.PENDING
+        incident_field = "incident_id" if model is EscalationRun else "run__incident_id"
+        busy: set[int] = set()
         while handled < limit:
             instant = now or timezone.now()
             with transaction.atomic():
-                due = model.objects.filter(state=state, next_at__lte=instant).order_by(
-                    "next_at", "id"
+                due = (
+                    model.objects.filter(state=state, next_at__lte=instant)
+                    .exclude(pk__in=busy)
+                    .order_by("next_at", "id")
                 )
-                row = _claim(due).first()
-                if row is None:
+                candidate = due.values_list("pk", incident_field).first()
+                if candidate is None:
                     break
+                pk, incident_id = candidate
+                incident_free = list(
+                    _claim(Incident.objects.filter(pk=incident_id)).values_list("pk", flat=True)
+                )
+                row = _claim(due.filter(pk=pk)).first() if incident_free else None
+                if row is None:
+                    # Someone is acting on this incident or step right now: next round.
+                    busy.add(pk)
+                    continue
                 handle(row, instant)
             handled += 1
     return handled
