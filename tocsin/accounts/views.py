@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tocsin.errors import DomainError
+from tocsin.forms import add_domain_error
 
 # The team page lists the team's open incidents: pages sit above the domains they show.
 from tocsin.incidents.models import OPEN_STATUSES
@@ -16,10 +17,6 @@ from tocsin.incidents.selectors import incidents_matching
 from . import services
 from .forms import ApiTokenForm, ContactMethodForm, ProfileForm
 from .models import Team
-
-
-def _add_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _render_profile(
@@ -53,7 +50,7 @@ def profile(request):
             try:
                 services.update_profile(user=request.user, **form.cleaned_data)
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("profile")
@@ -69,7 +66,7 @@ def contact_method_add(request):
         try:
             method = services.add_contact_method(user=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Added {method}.")
             return redirect("profile")
@@ -97,7 +94,7 @@ def api_token_create(request):
         try:
             token, secret = services.create_api_token(user=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             # Rendered, not redirected: the secret is never stored, so this page is its only view.
             return _render_profile(request, new_secret=secret, token=token)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tocsin.accounts.models import InstanceRole, MembershipRole, Team
 from tocsin.errors import DomainError, PermissionDenied
+from tocsin.forms import add_domain_error
 
 from . import selectors, services
 from .forms import (
@@ -45,10 +46,6 @@ def _read_only(user) -> bool:
 
 def _leads_a_team(user) -> bool:
     return user.memberships.filter(role=MembershipRole.LEAD).exists()
-
-
-def _add_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _safe_href(url: str) -> str:
@@ -100,7 +97,7 @@ def integration_create(request):
                     heartbeat_grace=data["heartbeat_grace"],
                 )
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -171,7 +168,7 @@ def integration_update(request, pk: int):
             messages.error(request, error.message)
             return redirect("integration-detail", pk=integration.pk)
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Settings of {integration.name} saved.")
             return redirect("integration-detail", pk=integration.pk)
@@ -315,7 +312,7 @@ def rule_create(request):
             messages.error(request, error.message)
             return redirect("rule-list")
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Rule {rule} added.")
             return redirect(f"{reverse('rule-list')}#rule-{rule.pk}")
@@ -332,7 +329,7 @@ def rule_edit(request, pk: int):
             try:
                 rule = _save_rule(request, form, rule)
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, f"Rule {rule} saved.")
                 return redirect(f"{reverse('rule-list')}#rule-{rule.pk}")
@@ -405,7 +402,7 @@ def severity_mapping_set(request):
             messages.error(request, error.message)
             return redirect(f"{reverse('rule-list')}#severity-mapping")
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             kind = Kind(data["kind"]).label
             word = data["value"].strip().lower()
@@ -458,7 +455,7 @@ def maintenance_create(request):
                 by=request.user,
             )
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tocsin.accounts.models import InstanceRole
 from tocsin.errors import DomainError, ValidationFailed
+from tocsin.forms import add_domain_error
 
 from . import services
 from .forms import (
@@ -81,7 +82,7 @@ def incident_declare(request):
                     impact_how=data["impact_how"],
                 )
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_domain_error(form, error)
             else:
                 kind = "Drill" if incident.drill else "Incident"
                 messages.success(request, f"{kind} {incident.reference} declared.")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Team, User
 from tocsin.accounts.services import is_member
 from tocsin.errors import DomainError, PermissionDenied
+from tocsin.forms import add_domain_error
 
 from . import ical, selectors, services
 from .forms import ConfirmForm, LayerForm, OverrideForm, ScheduleForm
@@ -29,10 +30,6 @@ MY_HORIZON = timedelta(days=60)
 
 def _read_only(user) -> bool:
     return user.role == InstanceRole.VIEWER and not user.is_superuser
-
-
-def _add_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _managed_teams(user):
@@ -106,7 +103,7 @@ def schedule_create(request):
                     by=request.user,
                 )
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(
                     request, f"Schedule {schedule.name} created. Add a layer: who takes turns."
@@ -139,7 +136,7 @@ def schedule_edit(request, pk: int):
                 messages.error(request, error.message)
                 return redirect("schedule-detail", pk=schedule.pk)
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, f"Schedule {schedule.name} saved.")
                 return redirect("schedule-detail", pk=schedule.pk)
@@ -282,7 +279,7 @@ def layer_create(request, pk: int):
                     schedule=schedule, by=request.user, **form.layer_fields()
                 )
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, f"Layer {layer.name} added.")
                 return redirect("schedule-detail", pk=schedule.pk)
@@ -316,7 +313,7 @@ def layer_edit(request, pk: int, layer_pk: int):
             try:
                 layer = services.update_layer(layer=layer, by=request.user, **fields)
             except DomainError as error:
-                _add_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, f"Layer {layer.name} saved.")
                 return redirect("schedule-detail", pk=schedule.pk)
@@ -377,7 +374,7 @@ def override_create(request, pk: int):
                 by=request.user,
             )
         except DomainError as error:
-            _add_error(form, error)
+            add_domain_error(form, error)
         else:
             zone = selectors.zone_of(schedule)
             messages.success(
