@@ -172,3 +172,14 @@ def test_alertmanagers_watchdog_notification_counts_as_a_ping(nightly_backup):
     nightly_backup.refresh_from_db()
     assert nightly_backup.last_ping_at is not None
     assert not Incident.objects.exists()
+
+
+def test_a_dedup_key_that_fires_again_reopens_its_incident_whatever_the_summary(events_v2):
+    trigger = with_key("pagerduty-events-v2-trigger-from-alertmanager.json", events_v2)
+    enqueue(trigger)
+    enqueue(with_key("pagerduty-events-v2-resolve-from-alertmanager.json", events_v2))
+    again = {**trigger, "payload": {**trigger["payload"], "summary": "[FIRING:2] DiskFull"}}
+    enqueue(again)
+    incident = Incident.objects.get()
+    assert incident.status == Status.TRIGGERED
+    assert incident.timeline.filter(kind=Event.REOPENED).exists()

@@ -112,7 +112,7 @@ def render_grouping_key(template: str, alert: ParsedAlert, *, service: Service |
 
 def default_grouping_key(alert: ParsedAlert, *, service: Service | None, integration) -> str:
     """Service + alertname; without an alertname, the alert's own fingerprint."""
-    name = alert.labels.get("alertname") or alert.summary or alert.fingerprint
+    name = alert.labels.get("alertname") or alert.fingerprint
     scope = service.slug if service else f"integration-{integration.pk}"
     return f"{scope}/{name}"
 
