@@ -1,6 +1,5 @@
 """Every write to accounts: users, teams, memberships, contact methods, API tokens."""
 
-import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tocsin.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tocsin.tokens import hash_token
 
 from .models import (
     ApiToken,
@@ -174,10 +174,6 @@ def remove_contact_method(*, contact_method_id: int, user: User) -> None:
     deleted, _ = ContactMethod.objects.filter(pk=contact_method_id, user=user).delete()
     if not deleted:
         raise NotFound("no such contact method")
-
-
-def hash_token(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:

@@ -1,8 +1,5 @@
 """Integrations, alerts and what was decided about them, routing rules, maintenance windows."""
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +9,8 @@ from django.utils import timezone
 
 from tocsin.accounts.models import Team
 from tocsin.incidents.models import Incident, Service, Severity
+from tocsin.tokens import derive_token, hash_token
+from tocsin.tokens import new_salt as _new_salt  # named in migrations
 
 
 class Kind(models.TextChoices):
@@ -22,10 +21,6 @@ class Kind(models.TextChoices):
     PAGERDUTY = "pagerduty", "PagerDuty Events v2"
     GENERIC = "generic", "Generic JSON"
     HEARTBEAT = "heartbeat", "Heartbeat"
-
-
-def _new_salt() -> str:
-    return secrets.token_hex(16)
 
 
 class Integration(models.Model):
@@ -90,14 +85,9 @@ class Integration(models.Model):
 
     @property
     def token(self) -> str:
-        digest = hmac.new(
-            settings.SECRET_KEY.encode(), f"integration:{self.token_salt}".encode(), "sha256"
-        )
-        return digest.hexdigest()[:32]
+        return derive_token("integration", self.token_salt)
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(hash_token)
 
     @property
     def actor_name(self) -> str:

@@ -1,7 +1,6 @@
 """Every configuration write of the alerting app: integrations, routing rules, maintenance."""
 
 import re
-import secrets
 import string
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from tocsin.accounts.services import ensure_admin, ensure_can_write, is_lead, is_member
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.tokens import new_salt
 
 from .models import Integration, Kind, MaintenanceWindow, RoutingRule, SeverityMapping
 from .routing import validate_matchers
@@ -192,7 +192,7 @@ def rotate_token(*, integration: Integration, by) -> Integration:
     _ensure_manages(integration.team, by)
     with transaction.atomic():
         integration = Integration.objects.select_for_update().get(pk=integration.pk)
-        integration.token_salt = secrets.token_hex(16)
+        integration.token_salt = new_salt()
         integration.save()
     return integration
 

@@ -4,30 +4,13 @@ A schedule's times are wall-clock times in its time zone; `selectors.py` turns t
 instants (see docs/on-call.md for what happens at daylight saving time changes).
 """
 
-import hashlib
-import hmac
-import secrets
-
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from tocsin.accounts.models import Team, User, validate_time_zone
-
-
-def _new_salt() -> str:
-    return secrets.token_hex(16)
-
-
-def derive_token(purpose: str, salt: str) -> str:
-    """A calendar token from the instance secret and a per-object salt; only its hash is stored."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{salt}".encode(), "sha256")
-    return digest.hexdigest()[:32]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from tocsin.tokens import derive_token, hash_token
+from tocsin.tokens import new_salt as _new_salt  # named in migrations
 
 
 class CalendarTokenMixin(models.Model):

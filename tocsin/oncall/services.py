@@ -4,7 +4,6 @@ Team leads and admins manage their team's schedules; any member of the team may 
 override for themselves (to swap a shift), leads and admins for anyone in the team.
 """
 
-import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +14,7 @@ from django.db.models import F
 from tocsin.accounts.models import Membership, Team, User, validate_time_zone
 from tocsin.accounts.services import ensure_can_write, is_lead, is_member
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.tokens import new_salt
 
 from .models import Layer, LayerParticipant, Override, PersonalCalendar, RotationUnit, Schedule
 
@@ -131,7 +131,7 @@ def rotate_calendar_token(*, schedule: Schedule, by: User) -> Schedule:
     _ensure_manages(schedule.team, by)
     with transaction.atomic():
         schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
-        schedule.calendar_salt = secrets.token_hex(16)
+        schedule.calendar_salt = new_salt()
         schedule.save()
     return schedule
 
@@ -146,7 +146,7 @@ def personal_calendar(*, user: User) -> PersonalCalendar:
 def rotate_personal_calendar_token(*, user: User) -> PersonalCalendar:
     with transaction.atomic():
         calendar, _ = PersonalCalendar.objects.select_for_update().get_or_create(user=user)
-        calendar.calendar_salt = secrets.token_hex(16)
+        calendar.calendar_salt = new_salt()
         calendar.save()
     return calendar
 
