@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run a background worker (several may run at once)")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="create or upgrade the database tables")

@@ -9,7 +9,7 @@ from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Tea
 from tocsin.accounts.services import create_user
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Channel, Incident, Service, Severity, TimelineEvent
-from tocsin.oncall import escalation
+from tocsin.oncall import policies
 from tocsin.oncall import services as oncall
 
 DEMO_PASSWORD = "tocsin-demo"
@@ -105,16 +105,16 @@ def _demo_on_call(people, teams) -> None:
         handoff_time=time(9, 0),
         start_date=today - timedelta(days=today.weekday()),
     )
-    escalation.create_policy(
+    policies.create_policy(
         team=teams["payments"],
         name="Payments default",
         by=alice,
         repeat=2,
         levels=[
-            escalation.LevelSpec(
-                timedelta(minutes=5), [escalation.TargetSpec("schedule", schedule=primary)]
+            policies.LevelSpec(
+                timedelta(minutes=5), [policies.TargetSpec("schedule", schedule=primary)]
             ),
-            escalation.LevelSpec(timedelta(minutes=5), [escalation.TargetSpec("user", user=alice)]),
+            policies.LevelSpec(timedelta(minutes=5), [policies.TargetSpec("user", user=alice)]),
         ],
     )
 

@@ -35,11 +35,16 @@ class PeriodicJob:
         return import_string(self.path)
 
 
+# Pages are due the moment an incident is declared: the engine and the outbox are polled often
+# (one indexed query each when idle), deliveries right after escalations in the same round.
+PAGE_POLL = 0.2
+
+
 def periodic_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("missed heartbeats", "tocsin.alerting.ingest.check_heartbeats", every=5),
-        PeriodicJob("escalations", "tocsin.oncall.escalation.run_due_escalations", every=1),
-        PeriodicJob("deliveries", "tocsin.notify.delivery.deliver_due_now", every=1),
+        PeriodicJob("escalations", "tocsin.oncall.escalation.run_due_escalations", every=PAGE_POLL),
+        PeriodicJob("deliveries", "tocsin.notify.delivery.deliver_due_now", every=PAGE_POLL),
     ]
 
 
@@ -68,7 +73,7 @@ def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
             logger.exception("periodic job %r failed", job.name)
 
 
-def run_worker(*, interval: float = 1.0) -> None:
+def run_worker(*, interval: float = PAGE_POLL) -> None:
     _stop_with_parent()
     stopping = threading.Event()
 

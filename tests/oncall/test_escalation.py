@@ -16,16 +16,15 @@ from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, reopen, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import OutboxMessage, Purpose
-from tocsin.oncall.escalation import (
+from tocsin.oncall.escalation import escalation_path, run_due_escalations
+from tocsin.oncall.escalation_models import EscalationRun, PageStep, RunState, StepState
+from tocsin.oncall.policies import (
     LevelSpec,
     TargetSpec,
     create_policy,
-    escalation_path,
-    run_due_escalations,
     set_notification_rules,
     update_policy,
 )
-from tocsin.oncall.escalation_models import EscalationRun, PageStep, RunState, StepState
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday morning in Berlin
 

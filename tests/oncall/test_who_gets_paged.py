@@ -6,8 +6,8 @@ import pytest
 import time_machine
 
 from tests.api.helpers import ApiClient, assert_error
-from tocsin.oncall.escalation import LevelSpec, TargetSpec, create_policy
 from tocsin.oncall.escalation_models import EscalationPolicy
+from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from tocsin.errors import ValidationFailed
 from tocsin.incidents.models import Severity
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef
 
-from . import escalation
+from . import escalation, policies
 from .escalation_models import EscalationPolicy
 from .models import Schedule
 
@@ -144,7 +144,7 @@ def create_policy(request, payload: PolicyIn):
     for level in payload.levels:
         targets = []
         for target in level.targets:
-            spec = escalation.TargetSpec(target.kind)
+            spec = policies.TargetSpec(target.kind)
             if target.kind == "user":
                 if target.user is None:
                     raise ValidationFailed("a user target names the user", field="levels")
@@ -152,8 +152,8 @@ def create_policy(request, payload: PolicyIn):
             elif target.kind == "schedule":
                 spec.schedule = Schedule.objects.filter(pk=target.schedule or 0).first()
             targets.append(spec)
-        levels.append(escalation.LevelSpec(timedelta(minutes=level.delay_minutes), targets))
-    policy = escalation.create_policy(
+        levels.append(policies.LevelSpec(timedelta(minutes=level.delay_minutes), targets))
+    policy = policies.create_policy(
         team=team, name=payload.name, repeat=payload.repeat, levels=levels, by=request.user
     )
     return Status(201, _policy_out(policy))
