@@ -459,6 +459,33 @@ def reopen(
     return incident
 
 
+def retrigger(*, incident: Incident, system: str, reason: str) -> Incident:
+    """Back to triggered while still open (an acknowledgement timed out): the owner is cleared,
+    anybody in the team may acknowledge again, and a paging severity escalates afresh."""
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status not in (Status.ACKNOWLEDGED, Status.IDENTIFIED, Status.MONITORING):
+            return incident
+        before, owner = incident.status, incident.acknowledged_by
+        incident.status = Status.TRIGGERED
+        incident.acknowledged_by = incident.acknowledged_at = None
+        incident.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
+        record(
+            incident,
+            Event.STATUS_CHANGED,
+            actor=None,
+            via=Channel.SYSTEM,
+            system=system,
+            message=f"Triggered again: {reason}",
+            data={
+                "from": before,
+                "to": Status.TRIGGERED,
+                "previous_owner": owner.pk if owner else None,
+            },
+        )
+    return incident
+
+
 def change_severity(*, incident: Incident, severity: Severity, by: User, via: str) -> Incident:
     with transaction.atomic():
         incident = _locked(incident)

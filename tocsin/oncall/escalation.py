@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from tocsin.accounts.models import ContactKind, ContactMethod, Team, User
 from tocsin.incidents.models import Channel, Event, Incident, Severity, Status
-from tocsin.incidents.services import record
+from tocsin.incidents.services import record, retrigger
 
 from .escalation_models import (
+    AcknowledgementTimer,
     EscalationPolicy,
     EscalationRun,
     LevelTarget,
@@ -34,6 +35,8 @@ from .policies import policy_for
 from .selectors import on_call_at
 
 logger = logging.getLogger("tocsin.oncall")
+
+ACKNOWLEDGED_STATUSES = (Status.ACKNOWLEDGED, Status.IDENTIFIED, Status.MONITORING)
 
 ENGINE = "Escalation"
 
@@ -153,6 +156,10 @@ def start_escalation(incident: Incident, *, now: datetime | None = None) -> Esca
     )
 
 
+def has_active_escalation(incident: Incident) -> bool:
+    return EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE).exists()
+
+
 def stop_escalation(
     incident: Incident, *, reason: str, now: datetime | None = None, quiet: bool = False
 ) -> int:
@@ -181,6 +188,48 @@ def stop_escalation(
     return len(runs)
 
 
+def arm_acknowledgement_timer(incident: Incident, *, since: datetime) -> None:
+    """In the acknowledging transaction: re-trigger at `since` + the severity's ack_timeout."""
+    timeout = incident.severity.ack_timeout
+    if not timeout or incident.status not in ACKNOWLEDGED_STATUSES:
+        disarm_acknowledgement_timer(incident)
+        return
+    AcknowledgementTimer.objects.update_or_create(
+        incident=incident, defaults={"due_at": since + timeout, "armed_at": since}
+    )
+
+
+def disarm_acknowledgement_timer(incident: Incident) -> None:
+    AcknowledgementTimer.objects.filter(incident=incident, due_at__isnull=False).update(due_at=None)
+
+
+def _acknowledgement_timed_out(timer: AcknowledgementTimer, now: datetime) -> None:
+    incident = Incident.objects.select_related("severity", "acknowledged_by").get(
+        pk=timer.incident_id
+    )
+    timer.due_at = None
+    timer.save(update_fields=["due_at"])
+    if incident.status not in ACKNOWLEDGED_STATUSES:
+        return
+    owner = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
+    waited = _duration(now - timer.armed_at)
+    # The receivers start the escalation again in this transaction (status back to triggered).
+    retrigger(
+        incident=incident,
+        system=ENGINE,
+        reason=f"acknowledged{owner} {waited} ago and not resolved "
+        f"({incident.severity.key} re-triggers after {_duration(incident.severity.ack_timeout)})",
+    )
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+
+
 # ---------------------------------------------------------------------------------------------
 # The engine
 
@@ -192,25 +241,45 @@ def _claim(queryset):
     return queryset
 
 
+def _engine_steps() -> list[tuple]:
+    """What the engine handles, in order: (due rows at an instant, their incident, handler)."""
+    return [
+        # Timed-out acknowledgements first: triggering again starts a run that is due at once.
+        (
+            lambda at: AcknowledgementTimer.objects.filter(due_at__lte=at).order_by("due_at", "id"),
+            "incident_id",
+            _acknowledgement_timed_out,
+        ),
+        (
+            lambda at: EscalationRun.objects.filter(
+                state=RunState.ACTIVE, next_at__lte=at
+            ).order_by("next_at", "id"),
+            "incident_id",
+            _advance,
+        ),
+        (
+            lambda at: PageStep.objects.filter(state=StepState.PENDING, next_at__lte=at).order_by(
+                "next_at", "id"
+            ),
+            "run__incident_id",
+            _page_step,
+        ),
+    ]
+
+
 def run_due_escalations(*, now: datetime | None = None, limit: int = 100) -> int:
-    """The worker's periodic job: every due level and delayed rule, one transaction each.
+    """The worker's periodic job: every due timer, level and delayed rule, one transaction each.
 
     Each step locks its incident before its own row, the order in which acknowledging (which
     locks the incident, then stops the run) takes them: the other order deadlocks.
     """
     handled = 0
-    for model, handle in ((EscalationRun, _advance), (PageStep, _page_step)):
-        state = RunState.ACTIVE if model is EscalationRun else StepState.PENDING
-        incident_field = "incident_id" if model is EscalationRun else "run__incident_id"
+    for due_at, incident_field, handle in _engine_steps():
         busy: set[int] = set()
         while handled < limit:
             instant = now or timezone.now()
             with transaction.atomic():
-                due = (
-                    model.objects.filter(state=state, next_at__lte=instant)
-                    .exclude(pk__in=busy)
-                    .order_by("next_at", "id")
-                )
+                due = due_at(instant).exclude(pk__in=busy)
                 candidate = due.values_list("pk", incident_field).first()
                 if candidate is None:
                     break

@@ -203,3 +203,21 @@ class PageStep(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.user} via {self.contact_method} at {self.next_at:%H:%M:%S}"
+
+
+class AcknowledgementTimer(models.Model):
+    """An acknowledged incident's deadline (its severity's `ack_timeout`): still unresolved at
+    `due_at`, it is triggered again and escalates from the first level. `due_at` is empty while
+    the incident is not acknowledged or its severity has no timeout."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="acknowledgement_timer"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    armed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="ack_timer_due")]
+
+    def __str__(self) -> str:
+        return f"acknowledgement timeout of incident {self.incident_id}"
