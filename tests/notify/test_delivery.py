@@ -8,6 +8,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from tocsin.incidents.models import Event
 from tocsin.notify import delivery
 from tocsin.notify.channels import email as email_channel
 from tocsin.notify.delivery import LEASE, claim_due, deliver_due
@@ -168,7 +169,7 @@ def test_a_550_fails_the_page_for_good_and_says_so_on_the_timeline(
     assert message.state == OutboxState.FAILED
     assert "550 5.1.1" in message.last_error
     event = incident.timeline.order_by("-id").first()
-    assert event.kind == delivery.FAILURE_EVENT
+    assert event.kind == Event.PAGE_FAILED
     assert event.message == (
         "Page to Bob Okafor via e-mail (gone@example.com) failed: the mail server refused "
         "gone@example.com: 550 5.1.1 <gone@example.com>: Recipient address rejected"
@@ -208,7 +209,7 @@ def test_transient_failures_give_up_after_the_last_attempt(smtp, incident, membe
     assert message.last_error.startswith(f"gave up after {delivery.MAX_ATTEMPTS} attempts")
     assert "452 4.2.2 Mailbox full" in message.last_error
     assert len(failures) == 1
-    assert incident.timeline.filter(kind=delivery.FAILURE_EVENT).count() == 1
+    assert incident.timeline.filter(kind=Event.PAGE_FAILED).count() == 1
 
 
 def test_backoff_doubles_up_to_a_ceiling():

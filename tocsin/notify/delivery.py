@@ -41,10 +41,6 @@ MAX_ATTEMPTS = 8  # 10 s, 20 s, 40 s … about 20 minutes from the first try to 
 BATCH_SECONDS = 15.0  # after this, the rest of a batch goes back to pending for the next round
 DRAIN_SECONDS = 3.0  # deliver_due_now keeps claiming full batches for this long
 
-# The timeline has no kind for delivery failures yet (incidents.models is not notify's to edit);
-# a note it is, until incidents gains Event.PAGE_FAILED.
-FAILURE_EVENT = getattr(Event, "PAGE_FAILED", Event.NOTE)
-
 
 @dataclass
 class Report:
@@ -169,7 +165,7 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
         if message.incident is not None:
             record(
                 message.incident,
-                FAILURE_EVENT,
+                Event.PAGE_FAILED,
                 actor=None,
                 via=Channel.SYSTEM,
                 message=describe_failure(message, reason),
