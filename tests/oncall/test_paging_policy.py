@@ -223,3 +223,47 @@ def test_lowering_to_a_severity_without_timeout_disarms_it(
     incident.refresh_from_db()
     assert incident.status == Status.ACKNOWLEDGED
     assert AcknowledgementTimer.objects.get(incident=incident).due_at is None
+
+
+# --- The incident page says where paging stands --------------------------------------------
+
+
+def _paging_card(client, incident) -> str:
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    start = html.index('id="escalation-heading"')
+    return " ".join(html[start : html.index("</section>", start)].split())
+
+
+def test_the_incident_page_shows_the_next_level_and_when_it_stopped(
+    clock, client, payments, p1, lead, member, policy
+):
+    client.force_login(lead)
+    incident = _declare(payments, p1, lead)
+    run_due_escalations()
+
+    card = _paging_card(client, incident)
+    assert "Escalating with <strong>Payments default</strong>" in card
+    assert "Level 2 is paged at" in card and "10:05" in card
+
+    acknowledge(incident=incident, by=member, via=Channel.WEB)
+    card = _paging_card(client, incident)
+    assert "Escalation stopped: acknowledged by Bob Okafor" in card
+
+
+def test_the_incident_page_says_when_an_acknowledged_incident_triggers_again(
+    clock, client, payments, p1, lead, member, policy
+):
+    _with_ack_timeout(p1)
+    client.force_login(lead)
+    incident = _declare(payments, p1, lead)
+    acknowledge(incident=incident, by=member, via=Channel.WEB)
+
+    card = _paging_card(client, incident)
+    assert "Triggers again at" in card and "10:30" in card
+
+
+def test_the_incident_page_says_a_p3_pages_nobody(clock, client, payments, p3, lead, policy):
+    client.force_login(lead)
+    incident = _declare(payments, p3, lead)
+
+    assert "P3 Moderate does not page on-call" in _paging_card(client, incident)

@@ -561,3 +561,43 @@ def escalation_path(team: Team, severity: Severity, instant: datetime) -> Escala
         f"{passes} pass{'es' if passes > 1 else ''} through its levels until acknowledged"
     )
     return EscalationPath(team, severity, instant, True, policy, policy.repeat, levels, explanation)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where an incident's escalation stands
+
+
+@dataclass
+class EscalationStatus:
+    """What the incident page says about paging: the latest run, its next step, the timeout."""
+
+    pages_oncall: bool
+    run: EscalationRun | None
+    next_level: int | None  # the level paged at run.next_at
+    passes: int
+    retrigger_at: datetime | None
+    explanation: str
+
+
+def escalation_status(incident: Incident) -> EscalationStatus:
+    run = EscalationRun.objects.filter(incident=incident).first()  # newest first
+    timer = AcknowledgementTimer.objects.filter(incident=incident, due_at__isnull=False).first()
+    passes = (run.snapshot["policy"]["repeat"] + 1) if run else 0
+    next_level = None
+    if run is not None and run.state == RunState.ACTIVE:
+        levels = run.snapshot["levels"]
+        next_level = levels[run.level_index]["position"] if run.level_index < len(levels) else None
+    if not incident.severity.pages_oncall:
+        explanation = f"{incident.severity} does not page on-call; the team's e-mail list is told"
+    elif run is None:
+        explanation = f"{incident.team.name} has no escalation policy: nobody was paged"
+    else:
+        explanation = ""
+    return EscalationStatus(
+        incident.severity.pages_oncall,
+        run,
+        next_level,
+        passes,
+        timer.due_at if timer else None,
+        explanation,
+    )
