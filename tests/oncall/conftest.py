@@ -1,11 +1,13 @@
 """Schedules of the specification: Payments in Europe/Berlin, and the helpers to read times."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.notify.conftest import smtp  # noqa: F401  (the real SMTP server, for paging tests)
+from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
 from tocsin.oncall.services import add_layer, create_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -71,3 +73,35 @@ def berlin(schedule_in):
 @pytest.fixture
 def new_york(schedule_in):
     return schedule_in("America/New_York")
+
+
+# --- Escalation: a policy for Payments, and a clock stopped on a Monday morning -------------
+
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday morning in Berlin
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def primary(berlin, layer_of, member):
+    """'Payments Europe/Berlin': Bob is on call, every week."""
+    layer_of(berlin, [member])
+    return berlin
+
+
+@pytest.fixture
+def policy(payments, lead, primary):
+    """On call now, then the team lead after 5 minutes; no repeat."""
+    return create_policy(
+        team=payments,
+        name="Payments default",
+        by=lead,
+        levels=[
+            LevelSpec(timedelta(minutes=5), [TargetSpec("schedule", schedule=primary)]),
+            LevelSpec(timedelta(minutes=5), [TargetSpec("user", user=lead)]),
+        ],
+    )

@@ -4,10 +4,8 @@ Time is travelled with time-machine; the engine only ever acts when `run_due_esc
 as the worker's periodic job does every second.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
-import time_machine
 from django.test import Client
 
 from tests.notify.mailbox import ack_path, text_of
@@ -21,39 +19,11 @@ from tocsin.oncall.escalation_models import EscalationRun, PageStep, RunState, S
 from tocsin.oncall.policies import (
     LevelSpec,
     TargetSpec,
-    create_policy,
     set_notification_rules,
     update_policy,
 )
 
-START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday morning in Berlin
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def primary(berlin, layer_of, member):
-    """'Payments Europe/Berlin': Bob is on call, every week."""
-    layer_of(berlin, [member])
-    return berlin
-
-
-@pytest.fixture
-def policy(payments, lead, primary):
-    """On call now, then the team lead after 5 minutes; no repeat."""
-    return create_policy(
-        team=payments,
-        name="Payments default",
-        by=lead,
-        levels=[
-            LevelSpec(timedelta(minutes=5), [TargetSpec("schedule", schedule=primary)]),
-            LevelSpec(timedelta(minutes=5), [TargetSpec("user", user=lead)]),
-        ],
-    )
+from .conftest import START
 
 
 def p1_incident(payments, p1, lead):

@@ -19,14 +19,8 @@ from tocsin.incidents.services import (
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import AcknowledgementTimer, EscalationRun, RunState
 
-from .test_escalation import (  # noqa: F401  (fixtures)
-    START,
-    clock,
-    paged_addresses,
-    pages,
-    policy,
-    primary,
-)
+from .conftest import START
+from .test_escalation import paged_addresses, pages
 
 
 def _declare(payments, severity, lead):
@@ -87,9 +81,7 @@ def test_lowering_a_p1_to_p3_stops_paging(clock, payments, p1, p3, lead, policy)
     )
 
 
-def test_raising_p2_to_p1_keeps_the_escalation_going(
-    clock, payments, p1, severities, lead, policy
-):
+def test_raising_p2_to_p1_keeps_the_escalation_going(clock, payments, p1, severities, lead, policy):
     incident = _declare(payments, severities["P2"], lead)
     run_due_escalations()
 
