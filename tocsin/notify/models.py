@@ -108,3 +108,36 @@ class AcknowledgeLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.link_id} used by {self.user} at {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class ChatKind(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    SLACK = "slack", "Slack"
+
+
+class ChatChannel(models.Model):
+    """A team's group chat (a Telegram group, a Slack channel) that follows its incidents.
+
+    Every incident of the team is posted there with its buttons, and that message is edited in
+    place whenever the incident changes, so it always shows the truth.
+    """
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="chats")
+    kind = models.CharField(max_length=16, choices=ChatKind.choices)
+    chat_id = models.CharField(
+        max_length=64,
+        help_text="Telegram: the group's chat id (-100…). Slack: the channel id (C…).",
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="How people know the chat.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "kind", "chat_id"], name="chat_channel_unique_in_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or self.chat_id}"

@@ -6,7 +6,8 @@ from tocsin.accounts.models import ContactKind, ContactMethod, User
 from tocsin.incidents.models import Incident, TimelineEvent
 
 from . import emails
-from .models import OutboxChannel, OutboxMessage, Purpose
+from .chat import card as chat_card
+from .models import ChatChannel, OutboxChannel, OutboxMessage, OutboxState, Purpose
 
 
 def enqueue(
@@ -130,4 +131,106 @@ def enqueue_resolution_email(incident: Incident, event: TimelineEvent) -> Outbox
         incident=incident,
         purpose=Purpose.RESOLUTION,
         data={"event": event.pk},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat: one live message per incident and chat, edited in place; pages by direct message.
+# The senders render the card from the database when they send, so `body_text` here is only
+# what the incident looked like when the message was queued (for the outbox log).
+
+CHAT_CONTACT_KINDS = {
+    ContactKind.TELEGRAM: OutboxChannel.TELEGRAM,
+    ContactKind.SLACK: OutboxChannel.SLACK,
+}
+
+
+def enqueue_chat_post(
+    incident: Incident, chat: ChatChannel, *, idempotency_key: str
+) -> OutboxMessage:
+    """Post the incident, with its buttons, to a team's group chat."""
+    return enqueue(
+        idempotency_key=idempotency_key,
+        channel=chat.kind,
+        address=chat.chat_id,
+        subject=f"{incident.reference} {incident.title}",
+        body_text=chat_card(incident).text,
+        incident=incident,
+        purpose=Purpose.CHAT_POST,
+        data={"live": True, "chat": chat.pk},
+    )
+
+
+def enqueue_chat_page(
+    incident: Incident,
+    user: User,
+    contact_method: ContactMethod,
+    *,
+    reason: str,
+    idempotency_key: str,
+) -> OutboxMessage:
+    """Page `user` by direct message on their linked Telegram or Slack account, with buttons."""
+    if contact_method.kind not in CHAT_CONTACT_KINDS:
+        raise ValueError(f"{contact_method} is not a chat contact method")
+    if contact_method.user_id != user.pk:
+        raise ValueError(f"{contact_method} belongs to someone else, not {user}")
+    return enqueue(
+        idempotency_key=idempotency_key,
+        channel=CHAT_CONTACT_KINDS[contact_method.kind],
+        address=contact_method.address,
+        subject=f"{incident.reference} {incident.title}",
+        body_text=chat_card(incident, reason=reason).text,
+        incident=incident,
+        recipient=user,
+        purpose=Purpose.PAGE,
+        data={
+            "live": True,
+            "contact_method": contact_method.pk,
+            "method": contact_method.get_kind_display(),
+            "reason": reason,
+        },
+    )
+
+
+def enqueue_chat_edits(incident: Incident, event: TimelineEvent) -> list[OutboxMessage]:
+    """Re-render every live chat message of `incident` (group posts and personal pages)."""
+    live = OutboxMessage.objects.filter(incident=incident, data__live=True).exclude(
+        state=OutboxState.FAILED
+    )
+    return [
+        enqueue(
+            idempotency_key=f"chat-edit:{message.pk}:{event.pk}",
+            channel=message.channel,
+            address=message.address,
+            subject=message.subject,
+            body_text=event.message,
+            incident=incident,
+            recipient=message.recipient,
+            purpose=Purpose.CHAT_EDIT,
+            data={"edits": message.pk, "event": event.pk},
+        )
+        for message in live.order_by("id")
+    ]
+
+
+def enqueue_chat_notice(
+    incident: Incident, chat: ChatChannel, text: str, *, idempotency_key: str
+) -> OutboxMessage:
+    """A line in the team's chat about the incident, as a reply to its live message."""
+    post = (
+        OutboxMessage.objects.filter(
+            incident=incident, purpose=Purpose.CHAT_POST, data__chat=chat.pk, data__live=True
+        )
+        .order_by("-id")
+        .first()
+    )
+    return enqueue(
+        idempotency_key=idempotency_key,
+        channel=chat.kind,
+        address=chat.chat_id,
+        subject=f"{incident.reference} {incident.title}",
+        body_text=text,
+        incident=incident,
+        purpose=Purpose.CHAT_POST,
+        data={"chat": chat.pk, "reply_to": post.pk if post else None},
     )

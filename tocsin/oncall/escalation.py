@@ -422,30 +422,42 @@ def send_page(
 ) -> None:
     """Enqueue one page and write it on the timeline (requested now; the outbox sends it)."""
     # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
-    from tocsin.notify.services import enqueue_page_email
+    from tocsin.notify import channels
+    from tocsin.notify.services import (
+        CHAT_CONTACT_KINDS,
+        enqueue_chat_page,
+        enqueue_page_email,
+    )
 
-    if method.kind != ContactKind.EMAIL:
+    kind = method.get_kind_display()
+    problem = ""
+    if method.kind != ContactKind.EMAIL and method.kind not in CHAT_CONTACT_KINDS:
+        problem = "Tocsin cannot send to that kind of contact method yet"
+    elif method.kind not in channels.available():
+        problem = f"{kind} is not set up on this Tocsin"
+    if problem:
         record(
             incident,
             Event.PAGE_FAILED,
             actor=None,
             via=Channel.SYSTEM,
             system=ENGINE,
-            message=(
-                f"Could not page {user} via {method.get_kind_display()} ({why}): "
-                "Tocsin cannot send to that kind of contact method yet"
-            ),
+            message=f"Could not page {user} via {kind} ({why}): {problem}",
             data={**data, "user": user.pk, "contact_method": method.pk},
         )
         return
-    message = enqueue_page_email(incident, user, method, reason=why, idempotency_key=key)
+    if method.kind == ContactKind.EMAIL:
+        message = enqueue_page_email(incident, user, method, reason=why, idempotency_key=key)
+        kind = "e-mail"
+    else:
+        message = enqueue_chat_page(incident, user, method, reason=why, idempotency_key=key)
     record(
         incident,
         Event.PAGE_SENT,
         actor=None,
         via=Channel.SYSTEM,
         system=ENGINE,
-        message=f"Paged {user} via e-mail ({why})",
+        message=f"Paged {user} via {kind} ({why})",
         data={
             **data,
             "user": user.pk,
