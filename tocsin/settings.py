@@ -177,6 +177,15 @@ EMAIL_TIMEOUT = int(os.environ.get("TOCSIN_SMTP_TIMEOUT", "10"))
 ACK_LINK_TTL_HOURS = float(os.environ.get("TOCSIN_ACK_LINK_TTL_HOURS", "24"))
 DEFAULT_FROM_EMAIL = os.environ.get("TOCSIN_EMAIL_FROM", "Tocsin <tocsin@localhost>")
 
+# Chat (docs/telegram.md, docs/slack.md). A chat is set up when its bot token is present; the
+# API URLs change only for a self-hosted Telegram Bot API server, a proxy, or the tests.
+TELEGRAM_BOT_TOKEN = os.environ.get("TOCSIN_TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_WEBHOOK_SECRET = os.environ.get("TOCSIN_TELEGRAM_WEBHOOK_SECRET", "")
+TELEGRAM_API_URL = os.environ.get("TOCSIN_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+SLACK_BOT_TOKEN = os.environ.get("TOCSIN_SLACK_BOT_TOKEN", "")
+SLACK_SIGNING_SECRET = os.environ.get("TOCSIN_SLACK_SIGNING_SECRET", "")
+SLACK_API_URL = os.environ.get("TOCSIN_SLACK_API_URL", "https://slack.com/api/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

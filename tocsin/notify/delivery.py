@@ -26,7 +26,7 @@ from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import record
 
 from . import channels
-from .channels import PermanentError, TransientError, Unreachable
+from .channels import NotYet, PermanentError, TransientError, Unreachable
 from .models import OutboxMessage, OutboxState, Purpose
 from .signals import delivery_failed, delivery_sent
 
@@ -203,6 +203,16 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
         if on_permanent_failure(message, error.reason):
             report.failed += 1
         return None
+    except NotYet as error:
+        at = timezone.now() + timedelta(seconds=error.retry_after or 1)
+        _mine(message).update(
+            state=OutboxState.PENDING,
+            next_attempt_at=at,
+            attempts=F("attempts") - 1,
+            last_error=error.reason[:2000],
+        )
+        report.deferred += 1
+        return None
     except Exception as error:
         transient = error if isinstance(error, TransientError) else None
         reason = transient.reason if transient else f"unexpected {type(error).__name__}: {error}"
@@ -212,12 +222,19 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
             reason = f"gave up after {message.attempts} attempts: {reason}"
             if on_permanent_failure(message, reason):
                 report.failed += 1
-        elif _retry(message, reason, at=timezone.now() + backoff(message.attempts)):
+        elif _retry(message, reason, at=timezone.now() + _wait(transient, message.attempts)):
             report.retried += 1
         return error if isinstance(error, Unreachable) else None
     _mark_sent(message, provider_message_id)
     report.sent += 1
     return None
+
+
+def _wait(error: TransientError | None, attempts: int) -> timedelta:
+    """The provider's `retry_after` when it gave one (capped), else the usual backoff."""
+    if error is not None and error.retry_after is not None:
+        return min(timedelta(seconds=max(error.retry_after, 0)), BACKOFF_MAX)
+    return backoff(attempts)
 
 
 def deliver_due(

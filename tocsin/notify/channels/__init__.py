@@ -18,7 +18,20 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """This attempt failed but a later one may work (a 4xx reply, a dropped connection)."""
+    """This attempt failed but a later one may work (a 4xx reply, a dropped connection).
+
+    `retry_after` (seconds) is the provider's own word on when to try again (Telegram's
+    `retry_after`, Slack's `Retry-After`); without it the delivery loop backs off.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class NotYet(TransientError):
+    """Not this message's turn yet (an edit of a chat message that is not posted yet): tried
+    again after `retry_after` (1 s unless said), without counting as a failed attempt."""
 
 
 class Unreachable(TransientError):
@@ -35,8 +48,17 @@ SENDERS = {
 
 
 def available() -> list[str]:
-    """Channels that have a sender; messages for the others wait until theirs is installed."""
-    return list(SENDERS)
+    """Channels that are set up here; messages for the others wait until theirs is.
+
+    A sender class may say whether its settings are present with a `configured()` class method
+    (a chat needs its bot token); one without it is always available.
+    """
+    ready = []
+    for channel, path in SENDERS.items():
+        configured = getattr(import_string(path), "configured", None)
+        if configured is None or configured():
+            ready.append(channel)
+    return ready
 
 
 def sender_for(channel: str):
