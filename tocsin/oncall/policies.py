@@ -1,18 +1,23 @@
 """Escalation policies and personal notification rules: every write, checked.
 
 The engine (`escalation.py`) never reads these tables while it escalates: it works from a
-snapshot taken when the incident started.
+snapshot taken when the incident started, so editing or deleting a policy never changes an
+escalation in flight.
+
+A refusal names the field at fault in the shape of the API's request body: `levels.0.targets.1.user`
+is the second target of the first level (counted from 0, like JSON), while the message counts
+levels from 1 as people do ("level 1: …").
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tocsin.accounts.models import ContactMethod, Team, User
-from tocsin.accounts.services import is_member
-from tocsin.errors import ValidationFailed
+from tocsin.accounts.services import ensure_can_write, is_lead, is_member
+from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 
 from .escalation_models import (
     EscalationLevel,
@@ -22,12 +27,14 @@ from .escalation_models import (
     TargetKind,
 )
 from .models import Schedule
-from .services import _clean_name, _ensure_manages
 
 MAX_LEVELS = 20
 MAX_TARGETS = 20
 MAX_REPEAT = 9
 MAX_DELAY = timedelta(hours=24)
+MAX_RULES = 20
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
 
 
 @dataclass
@@ -43,47 +50,137 @@ class LevelSpec:
     targets: list[TargetSpec] = field(default_factory=list)
 
 
-def _clean_levels(team: Team, levels: Sequence[LevelSpec]) -> list[LevelSpec]:
-    levels = list(levels)
-    if not levels:
-        raise ValidationFailed("a policy needs at least one level", field="levels")
-    if len(levels) > MAX_LEVELS:
-        raise ValidationFailed(f"a policy has at most {MAX_LEVELS} levels", field="levels")
-    for number, level in enumerate(levels, start=1):
-        if not isinstance(level.delay, timedelta) or not (timedelta(0) <= level.delay <= MAX_DELAY):
-            raise ValidationFailed(
-                f"level {number}: the delay is between 0 and 24 hours", field="levels"
-            )
-        if not level.targets:
-            raise ValidationFailed(f"level {number}: say whom to page", field="levels")
-        if len(level.targets) > MAX_TARGETS:
-            raise ValidationFailed(f"level {number}: at most {MAX_TARGETS} targets", field="levels")
-        for target in level.targets:
-            if target.kind == TargetKind.USER:
-                if target.user is None or not is_member(team, target.user):
-                    raise ValidationFailed(
-                        f"level {number}: {target.user} is not a member of {team.name}",
-                        field="levels",
-                    )
-            elif target.kind == TargetKind.SCHEDULE:
-                if target.schedule is None or target.schedule.team_id != team.pk:
-                    raise ValidationFailed(
-                        f"level {number}: the schedule is not one of {team.name}'s",
-                        field="levels",
-                    )
-            elif target.kind != TargetKind.TEAM:
-                raise ValidationFailed(
-                    f"level {number}: unknown target kind {target.kind!r}; use one of "
-                    f"{', '.join(TargetKind.values)}",
-                    field="levels",
-                )
-    return levels
+# ---------------------------------------------------------------------------------------------
+# Who may
+
+
+def _ensure_manages(team: Team, by: User) -> None:
+    ensure_can_write(by)
+    if not (by.is_admin or is_lead(team, by)):
+        raise PermissionDenied(
+            f"only an admin or a lead of {team.name} may change its escalation policies"
+        )
+
+
+def may_manage_policies(team: Team, user: User) -> bool:
+    """Whether `user` may create, change and delete `team`'s escalation policies."""
+    if user is None or not user.is_authenticated:
+        return False
+    try:
+        _ensure_manages(team, user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _ensure_may_set_rules(user: User, by: User) -> None:
+    if by.pk == user.pk:
+        return
+    if not by.is_admin:
+        raise PermissionDenied(
+            f"only {user} and admins may see or change {user}'s notification rules"
+        )
+    ensure_can_write(by)
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalation policies
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("give the policy a name, e.g. 'Payments default'", field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationFailed(f"the name is longer than {MAX_NAME} characters", field="name")
+    return name
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            f"the description is longer than {MAX_DESCRIPTION:,} characters", field="description"
+        )
+    return description
 
 
 def _clean_repeat(repeat) -> int:
-    if not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
         raise ValidationFailed(f"repeat is a number from 0 to {MAX_REPEAT}", field="repeat")
     return repeat
+
+
+def _clean_target(team: Team, target: TargetSpec, number: int, where: str) -> TargetSpec:
+    if target.kind == TargetKind.USER:
+        if target.user is None:
+            raise ValidationFailed(f"level {number}: say which person", field=f"{where}.user")
+        if not target.user.is_active or not is_member(team, target.user):
+            raise ValidationFailed(
+                f"level {number}: {target.user} is not a member of {team.name}; only members "
+                f"can acknowledge its incidents",
+                field=f"{where}.user",
+            )
+        return TargetSpec(TargetKind.USER, user=target.user)
+    if target.kind == TargetKind.SCHEDULE:
+        schedule = target.schedule
+        if schedule is None:
+            raise ValidationFailed(f"level {number}: say which schedule", field=f"{where}.schedule")
+        if schedule.team_id != team.pk:
+            raise ValidationFailed(
+                f"level {number}: the schedule '{schedule.name}' belongs to {schedule.team.name}, "
+                f"not {team.name}",
+                field=f"{where}.schedule",
+            )
+        return TargetSpec(TargetKind.SCHEDULE, schedule=schedule)
+    if target.kind == TargetKind.TEAM:
+        return TargetSpec(TargetKind.TEAM)
+    raise ValidationFailed(
+        f"level {number}: unknown target kind {target.kind!r}; use one of "
+        f"{', '.join(TargetKind.values)}",
+        field=f"{where}.kind",
+    )
+
+
+def _clean_levels(team: Team, levels: Sequence[LevelSpec]) -> list[LevelSpec]:
+    levels = list(levels)
+    if not levels:
+        raise ValidationFailed(
+            "a policy needs at least one level: whom to page first", field="levels"
+        )
+    if len(levels) > MAX_LEVELS:
+        raise ValidationFailed(f"a policy has at most {MAX_LEVELS} levels", field="levels")
+    clean = []
+    for index, level in enumerate(levels):
+        number, where = index + 1, f"levels.{index}"
+        if not isinstance(level.delay, timedelta) or not (timedelta(0) <= level.delay <= MAX_DELAY):
+            raise ValidationFailed(
+                f"level {number}: the delay is between 0 minutes and 24 hours",
+                field=f"{where}.delay",
+            )
+        if not level.targets:
+            raise ValidationFailed(
+                f"level {number}: say whom to page: a person, a schedule or the whole team",
+                field=f"{where}.targets",
+            )
+        if len(level.targets) > MAX_TARGETS:
+            raise ValidationFailed(
+                f"level {number}: at most {MAX_TARGETS} targets", field=f"{where}.targets"
+            )
+        targets = [
+            _clean_target(team, target, number, f"{where}.targets.{position}")
+            for position, target in enumerate(level.targets)
+        ]
+        clean.append(LevelSpec(level.delay, targets))
+    return clean
+
+
+def _ensure_name_free(team: Team, name: str, *, other_than: EscalationPolicy | None = None):
+    taken = EscalationPolicy.objects.filter(team=team, name__iexact=name)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than.pk)
+    if taken.exists():
+        raise Conflict(f"{team.name} already has a policy called {name!r}", field="name")
 
 
 def _write_levels(policy: EscalationPolicy, levels: list[LevelSpec]) -> None:
@@ -107,17 +204,20 @@ def create_policy(
 ) -> EscalationPolicy:
     """A new escalation policy for `team`; the team's oldest policy is the one the engine runs."""
     _ensure_manages(team, by)
-    name = _clean_name(name, "policy")
+    name = _clean_name(name)
+    description = _clean_description(description)
+    repeat = _clean_repeat(repeat)
     levels = _clean_levels(team, levels)
-    with transaction.atomic():
-        if EscalationPolicy.objects.filter(team=team, name=name).exists():
-            raise ValidationFailed(
-                f"{team.name} already has a policy called {name!r}", field="name"
+    try:
+        with transaction.atomic():
+            _ensure_name_free(team, name)
+            policy = EscalationPolicy.objects.create(
+                team=team, name=name, repeat=repeat, description=description
             )
-        policy = EscalationPolicy.objects.create(
-            team=team, name=name, repeat=_clean_repeat(repeat), description=description.strip()
-        )
-        _write_levels(policy, levels)
+            _write_levels(policy, levels)
+    except IntegrityError:
+        # Someone created one with this name at the same moment.
+        raise Conflict(f"{team.name} already has a policy called {name!r}", field="name") from None
     return policy
 
 
@@ -128,19 +228,40 @@ def update_policy(
     name: str | None = None,
     levels: Sequence[LevelSpec] | None = None,
     repeat: int | None = None,
+    description: str | None = None,
 ) -> EscalationPolicy:
     """Change a policy; escalations already running keep the snapshot they started with."""
+    team = policy.team
+    _ensure_manages(team, by)
+    # Everything is checked before anything is written: a refusal changes nothing.
+    name = None if name is None else _clean_name(name)
+    description = None if description is None else _clean_description(description)
+    repeat = None if repeat is None else _clean_repeat(repeat)
+    levels = None if levels is None else _clean_levels(team, levels)
+    try:
+        with transaction.atomic():
+            policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+            if name is not None:
+                _ensure_name_free(team, name, other_than=policy)
+                policy.name = name
+            if description is not None:
+                policy.description = description
+            if repeat is not None:
+                policy.repeat = repeat
+            policy.save()
+            if levels is not None:
+                _write_levels(policy, levels)
+    except IntegrityError:
+        raise Conflict(f"{team.name} already has a policy called {name!r}", field="name") from None
+    return policy
+
+
+def delete_policy(*, policy: EscalationPolicy, by: User) -> None:
+    """Remove a policy. Running escalations keep their snapshot (their link becomes empty);
+    the team's next incidents run its oldest remaining policy, or page nobody."""
     _ensure_manages(policy.team, by)
     with transaction.atomic():
-        policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
-        if name is not None:
-            policy.name = _clean_name(name, "policy")
-        if repeat is not None:
-            policy.repeat = _clean_repeat(repeat)
-        policy.save()
-        if levels is not None:
-            _write_levels(policy, _clean_levels(policy.team, levels))
-    return policy
+        EscalationPolicy.objects.filter(pk=policy.pk).delete()
 
 
 def policy_for(team: Team) -> EscalationPolicy | None:
@@ -148,15 +269,49 @@ def policy_for(team: Team) -> EscalationPolicy | None:
     return EscalationPolicy.objects.filter(team=team).order_by("created_at", "id").first()
 
 
+# ---------------------------------------------------------------------------------------------
+# Personal notification rules
+
+
+def notification_rules(*, user: User, by: User) -> list[NotificationRule]:
+    """`user`'s rules in order, for themselves or an admin."""
+    _ensure_may_set_rules(user, by)
+    return list(
+        NotificationRule.objects.filter(user=user)
+        .select_related("contact_method")
+        .order_by("position")
+    )
+
+
 def set_notification_rules(
-    *, user: User, rules: Sequence[tuple[ContactMethod, timedelta]]
+    *,
+    user: User,
+    rules: Sequence[tuple[ContactMethod, timedelta]],
+    by: User | None = None,
 ) -> list[NotificationRule]:
-    """Replace `user`'s personal notification rules, in order: (contact method, delay)."""
-    for method, delay in rules:
-        if method.user_id != user.pk:
-            raise ValidationFailed(f"{method} belongs to someone else", field="rules")
-        if not timedelta(0) <= delay <= MAX_DELAY:
-            raise ValidationFailed("a delay is between 0 and 24 hours", field="rules")
+    """Replace `user`'s notification rules, in order: (contact method, delay after the page).
+
+    `by` is who asks: the person themselves (the default) or an admin. No rules at all means
+    the default: the person's first e-mail address, at once.
+    """
+    _ensure_may_set_rules(user, by or user)
+    rules = list(rules)
+    if len(rules) > MAX_RULES:
+        raise ValidationFailed(f"at most {MAX_RULES} notification rules", field="rules")
+    for index, (method, delay) in enumerate(rules):
+        number, where = index + 1, f"rules.{index}"
+        if method is None or method.user_id != user.pk:
+            # Whose it is stays unsaid: contact methods are private.
+            raise ValidationFailed(
+                f"rule {number}: contact method {getattr(method, 'pk', None)} is not one of "
+                f"{user}'s contact methods",
+                field=f"{where}.contact_method",
+            )
+        if not isinstance(delay, timedelta) or not timedelta(0) <= delay <= MAX_DELAY:
+            raise ValidationFailed(
+                f"rule {number}: the delay is between 0 minutes and 24 hours",
+                field=f"{where}.delay",
+            )
     with transaction.atomic():
         NotificationRule.objects.filter(user=user).delete()
         return [

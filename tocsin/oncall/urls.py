@@ -1,9 +1,18 @@
 from django.urls import path
 
-from . import views, views_escalation
+from . import views, views_escalation, views_notification_rules, views_policies
 
 urlpatterns = [
     path("oncall/who-gets-paged/", views_escalation.who_gets_paged, name="who-gets-paged"),
+    path("oncall/policies/", views_policies.policy_list, name="policy-list"),
+    path("oncall/policies/new/<slug:team>/", views_policies.policy_create, name="policy-create"),
+    path("oncall/policies/<int:pk>/edit/", views_policies.policy_edit, name="policy-edit"),
+    path("oncall/policies/<int:pk>/delete/", views_policies.policy_delete, name="policy-delete"),
+    path(
+        "oncall/notification-rules/",
+        views_notification_rules.notification_rules,
+        name="notification-rules",
+    ),
     path("schedules/", views.schedule_list, name="schedule-list"),
     path("schedules/new/", views.schedule_create, name="schedule-create"),
     path("schedules/<int:pk>/", views.schedule_detail, name="schedule-detail"),
