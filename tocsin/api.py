@@ -157,6 +157,7 @@ api.add_router("", alerting_router)
 api.add_router("", "tocsin.oncall.api.router")
 api.add_router("", "tocsin.oncall.escalation_api.router")
 api.add_router("", "tocsin.oncall.notification_rules_api.router")
+api.add_router("", "tocsin.webhooks.api.router")
 
 
 def _field(loc) -> str | None:

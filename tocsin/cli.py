@@ -104,6 +104,28 @@ def cmd_serve(args) -> int:
     )
 
 
+def cmd_telegram(args) -> int:
+    _django()
+    from tocsin.notify import telegram
+
+    try:
+        if args.telegram_command == "poll":
+            print("Fetching Telegram updates (Ctrl+C to stop)…", file=sys.stderr)
+            telegram.poll(timeout=args.timeout)
+        elif args.telegram_command == "set-webhook":
+            url = telegram.set_webhook(args.url)
+            print(f"Telegram now sends updates to {url}")
+        else:
+            telegram.delete_webhook()
+            print("Telegram webhook removed: use `tocsin telegram poll` to fetch updates.")
+    except telegram.SetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -159,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("email")
     t.add_argument("--name", default="command line")
     t.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("telegram", help="Telegram bot: fetch updates, or set up its webhook")
+    telegram_sub = p.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
+    t = telegram_sub.add_parser("poll", help="fetch button presses and commands (no webhook)")
+    t.add_argument("--timeout", type=int, default=25, help="seconds one long poll may wait")
+    t.set_defaults(func=cmd_telegram)
+    t = telegram_sub.add_parser("set-webhook", help="have Telegram post updates to this Tocsin")
+    t.add_argument("url", nargs="?", help="default: TOCSIN_BASE_URL + /hooks/telegram/")
+    t.set_defaults(func=cmd_telegram)
+    t = telegram_sub.add_parser("delete-webhook", help="stop the webhook (to poll instead)")
+    t.set_defaults(func=cmd_telegram)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tocsin.alerting",
     "tocsin.oncall",
     "tocsin.notify",
+    "tocsin.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,8 @@ TELEGRAM_API_URL = os.environ.get("TOCSIN_TELEGRAM_API_URL", "https://api.telegr
 SLACK_BOT_TOKEN = os.environ.get("TOCSIN_SLACK_BOT_TOKEN", "")
 SLACK_SIGNING_SECRET = os.environ.get("TOCSIN_SLACK_SIGNING_SECRET", "")
 SLACK_API_URL = os.environ.get("TOCSIN_SLACK_API_URL", "https://slack.com/api/")
+# Outgoing webhooks (docs/webhooks.md): seconds one POST may take before it is retried.
+WEBHOOK_TIMEOUT = os.environ.get("TOCSIN_WEBHOOK_TIMEOUT", "10")
 
 LOGGING = {
     "version": 1,
@@ -196,5 +199,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # It announces every empty batch; Tocsin's worker logs what matters.
         "django_tasks_db": {"level": "WARNING"},
+        # It logs every request's URL, and a Telegram Bot API URL holds the bot token.
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("tocsin.alerting.urls")),
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
+    path("", include("tocsin.webhooks.urls")),
 ]

@@ -119,11 +119,15 @@ def test_foreign_or_stale_buttons_change_nothing(data, member):
 
 
 def test_chat_accounts_map_to_people_by_link_or_verified_email(member, outsider):
-    ContactMethod.objects.create(user=member, kind=ContactKind.TELEGRAM, address="111")
+    ContactMethod.objects.create(
+        user=member, kind=ContactKind.TELEGRAM, address="111", verified=True
+    )
+    ContactMethod.objects.create(user=outsider, kind=ContactKind.TELEGRAM, address="333")
     ContactMethod.objects.create(
         user=outsider, kind=ContactKind.EMAIL, address="carol@corp.example", verified=True
     )
 
     assert chat.user_for("telegram", "111") == member
     assert chat.user_for("telegram", "222") is None
+    assert chat.user_for("telegram", "333") is None, "an id typed in, never linked"
     assert chat.user_for("slack", "U1", email="CAROL@corp.example") == outsider

@@ -7,6 +7,7 @@ severity's `ack_timeout` is triggered again and escalates from the first level.
 
 from datetime import timedelta
 
+from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import (
     acknowledge,
@@ -18,6 +19,7 @@ from tocsin.incidents.services import (
 )
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import AcknowledgementTimer, EscalationRun, RunState
+from tocsin.oncall.policies import set_notification_rules
 
 from .conftest import START
 from .test_escalation import paged_addresses, pages
@@ -259,3 +261,29 @@ def test_the_incident_page_says_a_p3_pages_nobody(clock, client, payments, p3, l
     incident = _declare(payments, p3, lead)
 
     assert "P3 Moderate does not page on-call" in _paging_card(client, incident)
+
+
+# --- A contact method that cannot be used here -------------------------------------------
+
+
+def test_a_page_to_a_chat_that_is_not_set_up_moves_on_to_the_next_rule_at_once(
+    clock, settings, payments, p1, lead, member, policy
+):
+    settings.TELEGRAM_BOT_TOKEN = ""
+    telegram = ContactMethod.objects.create(
+        user=member, kind=ContactKind.TELEGRAM, address="111", verified=True
+    )
+    email = member.contact_methods.get(kind=ContactKind.EMAIL)
+    set_notification_rules(
+        user=member, rules=[(telegram, timedelta(0)), (email, timedelta(minutes=2))]
+    )
+    incident = _declare(payments, p1, lead)
+
+    run_due_escalations()
+
+    failed = incident.timeline.get(kind=Event.PAGE_FAILED)
+    assert failed.message == (
+        "Could not page Bob Okafor via Telegram (level 1: on call in 'Payments Europe/Berlin'): "
+        "Telegram is not set up on this Tocsin"
+    )
+    assert paged_addresses() == ["bob@example.com"], "the e-mail rule is not left for 2 minutes"

@@ -46,9 +46,7 @@ def test_names_and_contact_addresses_are_escaped(signed_in, member, incident):
     member.save()
     services.acknowledge(incident=incident, by=member, via=Channel.WEB)
     client = signed_in(member)
-    client.post(
-        reverse("contact-method-add"), {"kind": "slack", "address": SCRIPT, "label": SCRIPT}
-    )
+    client.post(reverse("contact-method-add"), {"kind": "sms", "address": SCRIPT, "label": SCRIPT})
     for url in [
         reverse("incident-detail", args=[incident.pk]),
         reverse("profile"),

@@ -41,7 +41,8 @@ class ProfileForm(forms.Form):
 class ContactMethodForm(forms.Form):
     kind = forms.ChoiceField(label="Kind", choices=ContactKind.choices)
     address = forms.CharField(
-        max_length=255, help_text="E-mail address, phone number, chat id or URL."
+        max_length=255,
+        help_text="E-mail address, phone number, Slack member ID (U…), chat id or URL.",
     )
     label = forms.CharField(max_length=100, required=False, help_text="E.g. “personal phone”.")
 

@@ -1,5 +1,6 @@
 """Every write to accounts: users, teams, memberships, contact methods, API tokens."""
 
+import re
 import secrets
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -159,6 +160,8 @@ def add_contact_method(*, user: User, kind: str, address: str, label: str = "") 
     address = (address or "").strip()
     if kind == ContactKind.EMAIL:
         address = _clean_email(address)
+    elif kind == ContactKind.SLACK:
+        address = _clean_slack_member_id(address)
     elif not address:
         raise ValidationFailed("address must not be empty", field="address")
     try:
@@ -168,6 +171,18 @@ def add_contact_method(*, user: User, kind: str, address: str, label: str = "") 
         raise Conflict(
             f"{address} is already one of your contact methods", field="address"
         ) from None
+
+
+def _clean_slack_member_id(address: str) -> str:
+    """Slack member IDs are upper case, U… (or W… on Enterprise Grid), e.g. U012AB3CD4E."""
+    member_id = address.upper()
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", member_id):
+        raise ValidationFailed(
+            f"{address!r} is not a Slack member ID; it looks like U012AB3CD4E (in Slack: your "
+            "profile, ⋮ More, Copy member ID)",
+            field="address",
+        )
+    return member_id
 
 
 def remove_contact_method(*, contact_method_id: int, user: User) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import AcknowledgeLinkUse, OutboxMessage, OutboxState
+from .models import AcknowledgeLinkUse, ChatChannel, OutboxMessage, OutboxState
 
 
 @admin.register(OutboxMessage)
@@ -49,3 +49,13 @@ class AcknowledgeLinkUseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(admin.ModelAdmin):
+    """A team's group chats: every incident of the team is posted there (docs/telegram.md)."""
+
+    list_display = ["team", "kind", "name", "chat_id", "created_at"]
+    list_filter = ["kind", "team"]
+    search_fields = ["name", "chat_id", "team__name"]
+    list_select_related = ["team"]

@@ -124,29 +124,36 @@ class Outcome:
 
 
 def user_for(kind: str, external_id: str, *, email: str = "") -> User | None:
-    """The Tocsin user linked to a chat account; for Slack, also a verified e-mail address."""
+    """The Tocsin user who linked this chat account (a verified link: anybody may type an id
+    on their profile, so an unverified one says nothing about who pressed); else, for Slack, the
+    person with the account's e-mail address."""
     method = (
-        ContactMethod.objects.filter(kind=kind, address=str(external_id), user__is_active=True)
+        ContactMethod.objects.filter(
+            kind=kind, address=str(external_id), verified=True, user__is_active=True
+        )
         .select_related("user")
         .first()
     )
     if method is not None:
         return method.user
-    if email:
-        method = (
-            ContactMethod.objects.filter(
-                kind=ContactKind.EMAIL,
-                address__iexact=email,
-                verified=True,
-                user__is_active=True,
-            )
-            .select_related("user")
-            .first()
+    return user_with_email(email) if email else None
+
+
+def user_with_email(email: str) -> User | None:
+    """The active person with this verified e-mail contact method, or this sign-in address."""
+    method = (
+        ContactMethod.objects.filter(
+            kind=ContactKind.EMAIL,
+            address__iexact=email,
+            verified=True,
+            user__is_active=True,
         )
-        if method is not None:
-            return method.user
-        return User.objects.filter(email__iexact=email, is_active=True).first()
-    return None
+        .select_related("user")
+        .first()
+    )
+    if method is not None:
+        return method.user
+    return User.objects.filter(email__iexact=email, is_active=True).first()
 
 
 def press(data: str, user: User | None, *, via: str) -> Outcome:

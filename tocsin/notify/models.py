@@ -19,6 +19,7 @@ class Purpose(models.TextChoices):
     RESOLUTION = "resolution", "Resolution notice"
     CHAT_POST = "chat_post", "Chat post"
     CHAT_EDIT = "chat_edit", "Chat edit"
+    WEBHOOK = "webhook", "Webhook event"
 
 
 class OutboxState(models.TextChoices):
@@ -141,3 +142,28 @@ class ChatChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name or self.chat_id}"
+
+
+class ChatLinkCode(models.Model):
+    """A one-time code that links a person's chat account to them (`/start CODE` to the bot).
+
+    Only its hash is stored; it is valid for a few minutes and once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_link_codes"
+    )
+    kind = models.CharField(max_length=16, choices=ChatKind.choices)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.CharField(
+        max_length=64, blank=True, help_text="The chat account that used it (a Telegram user id)."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} link code for {self.user}"

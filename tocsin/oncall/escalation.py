@@ -387,6 +387,7 @@ def _page_person(
             data={"run": run.pk, "user": candidate.user.pk, "level": level["position"]},
         )
         return
+    reached = unusable = False
     for rule in rules:
         key = (
             f"page:{incident.pk}:{run.pk}:{run.repeat_index}:{level['position']}"
@@ -407,7 +408,7 @@ def _page_person(
                 },
             )
         else:
-            send_page(
+            sent = send_page(
                 incident,
                 candidate.user,
                 rule.contact_method,
@@ -415,12 +416,20 @@ def _page_person(
                 key=key,
                 data={"run": run.pk, "level": level["position"], "repeat": run.repeat_index},
             )
+            reached = reached or sent is not None
+            unusable = unusable or sent is None
+    if unusable and not reached:
+        # Nothing went out at once: the next way to reach this person is due now.
+        fail_over(incident, candidate.user, why=why)
 
 
 def send_page(
     incident: Incident, user: User, method: ContactMethod, *, why: str, key: str, data: dict
-) -> None:
-    """Enqueue one page and write it on the timeline (requested now; the outbox sends it)."""
+):
+    """Enqueue one page and write it on the timeline (requested now; the outbox sends it).
+
+    Returns the outbox message, or None when this contact method cannot be used here (the
+    timeline says why; the caller moves on to the person's next one)."""
     # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
     from tocsin.notify import channels
     from tocsin.notify.services import (
@@ -445,7 +454,7 @@ def send_page(
             message=f"Could not page {user} via {kind} ({why}): {problem}",
             data={**data, "user": user.pk, "contact_method": method.pk},
         )
-        return
+        return None
     if method.kind == ContactKind.EMAIL:
         message = enqueue_page_email(incident, user, method, reason=why, idempotency_key=key)
         kind = "e-mail"
@@ -466,6 +475,7 @@ def send_page(
             "reason": why,
         },
     )
+    return message
 
 
 def _page_step(step: PageStep, now: datetime) -> None:
@@ -473,7 +483,7 @@ def _page_step(step: PageStep, now: datetime) -> None:
     step.state = StepState.CANCELLED if run.state != RunState.ACTIVE else StepState.DONE
     step.save(update_fields=["state"])
     if step.state == StepState.DONE:
-        send_page(
+        sent = send_page(
             run.incident,
             step.user,
             step.contact_method,
@@ -481,13 +491,20 @@ def _page_step(step: PageStep, now: datetime) -> None:
             key=step.idempotency_key,
             data={"run": run.pk, "level": step.level_index, "repeat": step.repeat_index},
         )
+        if sent is None:
+            fail_over(run.incident, step.user, why=step.reason)
 
 
 def next_contact_method(message) -> None:
     """A page failed for good: reach the same person on their next contact method at once."""
-    incident, user = message.incident, message.recipient
-    if incident is None or user is None:
+    if message.incident is None or message.recipient is None:
         return
+    why = message.data.get("reason") or "the previous contact method failed"
+    fail_over(message.incident, message.recipient, why=why, source=message.pk)
+
+
+def fail_over(incident: Incident, user: User, *, why: str, source: int | None = None) -> None:
+    """The person's next pending rule is due now; without one, their next e-mail address."""
     run = EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE).first()
     if run is None:
         return
@@ -511,14 +528,13 @@ def next_contact_method(message) -> None:
     method = _first_email(user, exclude=tried)
     if method is None:
         return
-    why = message.data.get("reason") or "the previous contact method failed"
     send_page(
         incident,
         user,
         method,
         why=why,
         key=f"page:{incident.pk}:{run.pk}:failover:{user.pk}:{method.pk}",
-        data={"run": run.pk, "failover_from": message.pk},
+        data={"run": run.pk, "failover_from": source},
     )
 
 

@@ -44,6 +44,9 @@ class PermanentError(DeliveryError):
 
 SENDERS = {
     "email": "tocsin.notify.channels.email.Sender",
+    "slack": "tocsin.notify.channels.slack.Sender",
+    "telegram": "tocsin.notify.channels.telegram.Sender",
+    "webhook": "tocsin.webhooks.sender.Sender",
 }
 
 

@@ -1,0 +1,220 @@
+"""Every write to webhooks, and the outbox messages they receive."""
+
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tocsin.accounts.models import Team, User
+from tocsin.accounts.services import ensure_can_write, is_lead
+from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.incidents.models import Incident, TimelineEvent
+from tocsin.notify.models import OutboxChannel, OutboxMessage, Purpose
+from tocsin.notify.services import enqueue
+from tocsin.tokens import new_salt
+
+from . import payloads
+from .models import PING, EventType, Webhook
+
+MAX_URL_LENGTH = 2000
+
+
+def can_manage(team: Team | None, user: User) -> bool:
+    """Admins manage every webhook; a team's leads manage the team's."""
+    if user.is_admin:
+        return True
+    return team is not None and is_lead(team, user)
+
+
+def ensure_manages(team: Team | None, by: User, *, write: bool = True) -> None:
+    """`write=False` for looking: a webhook's URL and secret are for the people who manage it."""
+    if write:
+        ensure_can_write(by)
+    if can_manage(team, by):
+        return
+    if team is None:
+        raise PermissionDenied("only an admin may manage instance-wide webhooks")
+    raise PermissionDenied(f"only an admin or a lead of {team.name} may manage its webhooks")
+
+
+def clean_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        raise ValidationFailed(
+            "give the address to POST to, e.g. https://example.com/hooks", field="url"
+        )
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationFailed(f"the url is longer than {MAX_URL_LENGTH} characters", field="url")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise ValidationFailed("the url must not contain spaces or control characters", field="url")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number or out of range
+    except ValueError as error:
+        raise ValidationFailed(f"{url!r} is not a valid URL: {error}", field="url") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        if "://" not in url:
+            # "hooks.example.com:8080/x" parses as the scheme "hooks.example.com".
+            raise ValidationFailed(
+                f"{url!r} has no scheme: a webhook url starts with https:// or http://",
+                field="url",
+            )
+        raise ValidationFailed(
+            f"a webhook url must start with https:// or http://, not {scheme}://", field="url"
+        )
+    if not parts.hostname:
+        raise ValidationFailed(f"{url!r} has no host name", field="url")
+    if port == 0:
+        raise ValidationFailed(f"{url!r} has port 0", field="url")
+    if parts.fragment:
+        raise ValidationFailed("a webhook url cannot have a #fragment", field="url")
+    # The check constraint compares the scheme in lower case.
+    return f"{scheme}{url[len(parts.scheme) :]}"
+
+
+def clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("give the webhook a name, e.g. 'Status bot'", field="name")
+    if len(name) > 100:
+        raise ValidationFailed("the name is longer than 100 characters", field="name")
+    return name
+
+
+def clean_events(events) -> list[str]:
+    if events is None or isinstance(events, str) or not hasattr(events, "__iter__"):
+        raise ValidationFailed("events is a list of event types", field="events")
+    chosen = list(dict.fromkeys(events))
+    if not chosen:
+        raise ValidationFailed(
+            f"choose at least one event type: {', '.join(EventType.values)}", field="events"
+        )
+    unknown = [each for each in chosen if each not in EventType.values]
+    if unknown:
+        raise ValidationFailed(
+            f"unknown event type {unknown[0]!r}; use {', '.join(EventType.values)}",
+            field="events",
+        )
+    # Kept in the documented order, so the same choice always reads the same.
+    return [each for each in EventType.values if each in chosen]
+
+
+def _save(webhook: Webhook, **kwargs) -> Webhook:
+    try:
+        with transaction.atomic():
+            webhook.save(**kwargs)
+    except IntegrityError:
+        where = webhook.team.name if webhook.team_id else "instance-wide"
+        raise Conflict(
+            f"there is already a webhook named {webhook.name!r} ({where})", field="name"
+        ) from None
+    return webhook
+
+
+def create_webhook(
+    *,
+    team: Team | None,
+    name: str,
+    url: str,
+    by: User,
+    events=None,
+    enabled: bool = True,
+) -> Webhook:
+    """A team's webhook (admins and its leads), or an instance-wide one (`team=None`, admins)."""
+    ensure_manages(team, by)
+    webhook = Webhook(
+        team=team,
+        name=clean_name(name),
+        url=clean_url(url),
+        events=list(EventType.values) if events is None else clean_events(events),
+        enabled=bool(enabled),
+        created_by=by,
+    )
+    return _save(webhook)
+
+
+UPDATABLE = {"name": clean_name, "url": clean_url, "events": clean_events, "enabled": bool}
+
+
+def update_webhook(*, webhook: Webhook, by: User, **changes) -> Webhook:
+    ensure_manages(webhook.team, by)
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationFailed(f"cannot change {field} of a webhook", field=field)
+    cleaned = {
+        field: UPDATABLE[field](value) for field, value in changes.items() if value is not None
+    }
+    changed = [field for field, value in cleaned.items() if getattr(webhook, field) != value]
+    if not changed:
+        return webhook
+    for field in changed:
+        setattr(webhook, field, cleaned[field])
+    return _save(webhook, update_fields=changed)
+
+
+def delete_webhook(*, webhook: Webhook, by: User) -> None:
+    """Remove it; deliveries still waiting fail as "webhook deleted" instead of being sent."""
+    ensure_manages(webhook.team, by)
+    webhook.delete()
+
+
+def rotate_secret(*, webhook: Webhook, by: User) -> Webhook:
+    """A new signing secret, used from the next delivery attempt on (retries included)."""
+    ensure_manages(webhook.team, by)
+    webhook.secret_salt = new_salt()
+    webhook.save(update_fields=["secret_salt"])
+    return webhook
+
+
+def send_test(*, webhook: Webhook, by: User) -> OutboxMessage:
+    """Queue a `ping` delivery; it goes out even while the webhook is disabled."""
+    ensure_manages(webhook.team, by)
+    now = timezone.now()
+    ping_id, body = payloads.ping_body(webhook, at=now, by=by)
+    with transaction.atomic():
+        return _enqueue(webhook, key=ping_id, type_=PING, body=body)
+
+
+def _enqueue(
+    webhook: Webhook, *, key: str, type_: str, body: str, incident: Incident | None = None
+) -> OutboxMessage:
+    return enqueue(
+        idempotency_key=f"webhook:{webhook.pk}:{key}",
+        channel=OutboxChannel.WEBHOOK,
+        purpose=Purpose.WEBHOOK,
+        address=webhook.url[:255],
+        subject=type_ if incident is None else f"{type_} {incident.reference}",
+        body_text=body,
+        incident=incident,
+        data={
+            "webhook": webhook.pk,
+            "type": type_,
+            "method": f"webhook {webhook.name} ({webhook.url[:200]})",
+        },
+    )
+
+
+def webhooks_for(incident: Incident, type_: str) -> list[Webhook]:
+    """Enabled webhooks of the incident's team and instance-wide ones that receive `type_`."""
+    candidates = Webhook.objects.filter(
+        Q(team=incident.team_id) | Q(team__isnull=True), enabled=True
+    ).order_by("id")
+    return [webhook for webhook in candidates if webhook.receives(type_)]
+
+
+def enqueue_event(incident: Incident, event: TimelineEvent) -> list[OutboxMessage]:
+    """One delivery per interested webhook, inside the transaction that recorded `event`."""
+    type_ = payloads.event_type(event.kind)
+    if type_ is None:
+        return []
+    webhooks = webhooks_for(incident, type_)
+    if not webhooks:
+        return []
+    body = payloads.event_body(incident, event, type_)
+    return [
+        _enqueue(webhook, key=str(event.pk), type_=type_, body=body, incident=incident)
+        for webhook in webhooks
+    ]
