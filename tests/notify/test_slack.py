@@ -208,8 +208,9 @@ def test_a_linked_member_presses_ill_fix_it_and_owns_the_incident(
     assert (incident.status, incident.acknowledged_by) == (Status.ACKNOWLEDGED, member)
     assert incident.timeline.get(kind=Event.ACKNOWLEDGED).via == Channel.SLACK
     assert replies(slack) == [f"You own {incident.reference} now. Good luck!"]
-    # Nothing was looked up: the member ID is linked.
-    assert slack.called("users.info") == []
+    # Slack was asked for the account's e-mail first (it vouches for it; a typed member ID
+    # does not), and had none for it: the one person who entered the member ID pressed.
+    assert [c.arguments for c in slack.called("users.info")] == [{"user": "U0BOB"}]
 
     deliver()
 
@@ -300,6 +301,20 @@ def test_a_member_id_claimed_by_two_people_is_settled_by_the_slack_email(
 
     incident.refresh_from_db()
     assert incident.acknowledged_by == member
+
+
+def test_a_member_id_typed_in_by_someone_else_does_not_beat_the_slack_email(
+    client, slack, room, incident, member, outsider
+):
+    linked(outsider, "U0BOB")  # only Carol claims Bob's member ID
+    slack.emails["U0BOB"] = "bob@example.com"
+    deliver()
+    _, ts = posted()
+
+    press(client, slack, f"ack:{incident.pk}", user="U0BOB", ts=ts)
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_by == member, "Bob pressed, as Slack says; not Carol"
 
 
 def test_an_unknown_slack_account_is_told_how_to_link_and_nothing_changes(

@@ -119,23 +119,25 @@ def _slack_email(slack_user_id: str) -> str:
 
 
 def person_for(slack_user: dict) -> User | None:
-    """The Tocsin user behind a Slack account: its linked member ID, else its Slack e-mail.
+    """The Tocsin user behind a Slack account: the one with its Slack e-mail address, else the
+    one person who entered its member ID on their profile.
 
-    A member ID is typed in on a profile, unchecked: when two people claim the same one, neither
-    is believed, and the e-mail address Slack has for the account decides.
+    Slack vouches for the e-mail address; a member ID is typed in unchecked, so it only counts
+    when Slack gives no address and exactly one person claims the ID.
     """
     slack_user_id = str(slack_user.get("id") or "")
     if not slack_user_id:
         return None
+    email = slack_user.get("email") or _slack_email(slack_user_id)
+    person = chat.user_with_email(email) if email else None
+    if person is not None:
+        return person
     claimed_by = set(
         ContactMethod.objects.filter(
             kind=ContactKind.SLACK, address=slack_user_id, user__is_active=True
         ).values_list("user_id", flat=True)
     )
-    if len(claimed_by) == 1:
-        return User.objects.get(pk=claimed_by.pop())
-    email = slack_user.get("email") or _slack_email(slack_user_id)
-    return chat.user_with_email(email) if email else None
+    return User.objects.get(pk=claimed_by.pop()) if len(claimed_by) == 1 else None
 
 
 def may_reply_to(url: str) -> bool:
