@@ -176,12 +176,9 @@ def stop_escalation(
         run.save(update_fields=["state", "next_at", "ended_at", "end_reason"])
         PageStep.objects.filter(run=run, state=StepState.PENDING).update(state=StepState.CANCELLED)
         if not quiet:
-            record(
+            _record(
                 incident,
                 Event.NOTE,
-                actor=None,
-                via=Channel.SYSTEM,
-                system=ENGINE,
                 message=f"Escalation stopped: {reason}",
                 data={"escalation": "stopped", "run": run.pk},
             )
@@ -297,16 +294,15 @@ def run_due_escalations(*, now: datetime | None = None, limit: int = 100) -> int
     return handled
 
 
-def _note(incident: Incident, message: str, **data) -> None:
-    record(
-        incident,
-        Event.NOTE,
-        actor=None,
-        via=Channel.SYSTEM,
-        system=ENGINE,
-        message=message,
-        data={"escalation": True, **data},
+def _record(incident: Incident, kind: str, *, message: str, data: dict):
+    """A timeline entry written by the engine itself."""
+    return record(
+        incident, kind, actor=None, via=Channel.SYSTEM, system=ENGINE, message=message, data=data
     )
+
+
+def _note(incident: Incident, message: str, **data) -> None:
+    _record(incident, Event.NOTE, message=message, data={"escalation": True, **data})
 
 
 def _finish(run: EscalationRun, state: str, reason: str, now: datetime) -> None:
@@ -377,12 +373,9 @@ def _page_person(
     rules = rules_of(candidate.user)
     why = _why(run, level["position"], candidate.reason)
     if not rules:
-        record(
+        _record(
             incident,
             Event.PAGE_FAILED,
-            actor=None,
-            via=Channel.SYSTEM,
-            system=ENGINE,
             message=f"Could not page {candidate.user} ({why}): no contact method",
             data={"run": run.pk, "user": candidate.user.pk, "level": level["position"]},
         )
@@ -445,12 +438,9 @@ def send_page(
     elif method.kind not in channels.available():
         problem = f"{kind} is not set up on this Tocsin"
     if problem:
-        record(
+        _record(
             incident,
             Event.PAGE_FAILED,
-            actor=None,
-            via=Channel.SYSTEM,
-            system=ENGINE,
             message=f"Could not page {user} via {kind} ({why}): {problem}",
             data={**data, "user": user.pk, "contact_method": method.pk},
         )
@@ -460,12 +450,9 @@ def send_page(
         kind = "e-mail"
     else:
         message = enqueue_chat_page(incident, user, method, reason=why, idempotency_key=key)
-    record(
+    _record(
         incident,
         Event.PAGE_SENT,
-        actor=None,
-        via=Channel.SYSTEM,
-        system=ENGINE,
         message=f"Paged {user} via {kind} ({why})",
         data={
             **data,
