@@ -14,8 +14,9 @@ from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, reopen, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import OutboxMessage, Purpose
-from tocsin.oncall.escalation import escalation_path, run_due_escalations
+from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import EscalationRun, PageStep, RunState, StepState
+from tocsin.oncall.paging import escalation_path
 from tocsin.oncall.policies import (
     LevelSpec,
     TargetSpec,

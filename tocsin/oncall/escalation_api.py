@@ -12,7 +12,7 @@ from tocsin.errors import NotFound, ValidationFailed
 from tocsin.incidents.models import Severity
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef
 
-from . import escalation, policies
+from . import escalation, paging, policies
 from .escalation_models import EscalationPolicy
 from .models import Schedule
 
@@ -176,7 +176,7 @@ def escalation_path(request, team: str, severity: str, at: datetime | None = Non
     """Who would be paged, level by level and when, for an incident declared at `at` (now)."""
     if at is not None and (at.tzinfo is None or at.utcoffset() is None):
         raise ValidationFailed("at needs a time zone, e.g. 2026-03-02T10:00:00Z", field="at")
-    path = escalation.escalation_path(
+    path = paging.escalation_path(
         team_by_slug(team, field="team"), _severity(severity), at or timezone.now()
     )
     return {

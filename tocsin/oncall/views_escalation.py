@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from tocsin.accounts.models import Team
 from tocsin.incidents.models import Severity
 
-from .escalation import escalation_path
+from .paging import escalation_path
 
 
 def _instant(value: str) -> tuple[datetime, str]:
