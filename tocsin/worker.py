@@ -36,15 +36,30 @@ class PeriodicJob:
 
 
 # Pages are due the moment an incident is declared: the engine and the outbox are polled often
-# (one indexed query each when idle), deliveries right after escalations in the same round.
+# (one indexed read each when idle, no lock), and each small round of escalation steps is
+# delivered before the next, so a page written early does not wait for a long backlog.
 PAGE_POLL = 0.2
+ESCALATION_ROUND = 10
+
+
+def page_and_deliver() -> int:
+    """Due escalation steps, ESCALATION_ROUND at a time, each round followed by deliveries."""
+    from tocsin.notify.delivery import deliver_due_now
+    from tocsin.oncall.escalation import run_due_escalations
+
+    handled = 0
+    while True:
+        steps = run_due_escalations(limit=ESCALATION_ROUND)
+        handled += steps
+        deliver_due_now()
+        if steps < ESCALATION_ROUND:
+            return handled
 
 
 def periodic_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("missed heartbeats", "tocsin.alerting.ingest.check_heartbeats", every=5),
-        PeriodicJob("escalations", "tocsin.oncall.escalation.run_due_escalations", every=PAGE_POLL),
-        PeriodicJob("deliveries", "tocsin.notify.delivery.deliver_due_now", every=PAGE_POLL),
+        PeriodicJob("pages and deliveries", "tocsin.worker.page_and_deliver", every=PAGE_POLL),
     ]
 
 
@@ -97,9 +112,11 @@ def run_worker(*, interval: float = PAGE_POLL) -> None:
     jobs = periodic_jobs()
     logger.info("worker %s started", worker_id)
     while not stopping.is_set():
+        started = time.monotonic()
         close_old_connections()
-        run_periodic(jobs, now=time.monotonic())
+        run_periodic(jobs, now=started)
         tasks.running = True
         tasks.run()  # every task that is due, then back here
-        stopping.wait(interval)
+        # Every `interval` from the start of one round to the next, not after each round.
+        stopping.wait(max(interval - (time.monotonic() - started), 0.01))
     logger.info("worker %s stopped", worker_id)

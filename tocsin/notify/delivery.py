@@ -64,16 +64,15 @@ def backoff(attempts: int) -> timedelta:
 
 def claim_due(*, now: datetime, limit: int, worker_id: str) -> list[OutboxMessage]:
     """Take up to `limit` due messages for `worker_id` and commit the claim."""
+    due = OutboxMessage.objects.filter(
+        state__in=(OutboxState.PENDING, OutboxState.SENDING),
+        next_attempt_at__lte=now,
+        channel__in=channels.available(),
+    )
+    if not due.exists():
+        return []  # a plain read first: an idle worker takes no lock
     with transaction.atomic():
-        due = (
-            OutboxMessage.objects.filter(
-                state__in=(OutboxState.PENDING, OutboxState.SENDING),
-                next_attempt_at__lte=now,
-                channel__in=channels.available(),
-            )
-            .select_related("incident", "recipient")
-            .order_by("next_attempt_at", "id")
-        )
+        due = due.select_related("incident", "recipient").order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         # SQLite has no row locks: its IMMEDIATE transactions serialise claims instead.
