@@ -11,7 +11,7 @@ from django.utils import timezone
 from tocsin.incidents.models import Event
 from tocsin.notify import delivery
 from tocsin.notify.channels import email as email_channel
-from tocsin.notify.delivery import LEASE, claim_due, deliver_due
+from tocsin.notify.delivery import CLAIM_LEASE, LEASE, claim_due, deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState
 from tocsin.notify.services import enqueue
 from tocsin.notify.signals import delivery_failed, delivery_sent
@@ -267,13 +267,16 @@ def test_a_slow_message_times_out_without_holding_up_the_rest(smtp, db, settings
     assert "did not answer in time" in slow.last_error
 
 
-def test_a_stale_sending_message_is_claimed_again_after_the_lease(smtp, db, traveller):
+def test_a_message_claimed_but_never_tried_is_claimed_again_after_the_short_lease(
+    smtp, db, traveller
+):
     message = _mail("orphan", "orphan@example.com")
-    # A worker claims it and dies before sending anything.
+    # A worker claims it and dies before sending anything: 20 s, not the minute of a send.
     [claimed] = claim_due(now=timezone.now(), limit=10, worker_id="dead-worker")
     assert claimed.state == OutboxState.SENDING
+    assert CLAIM_LEASE == timedelta(seconds=20) < LEASE
 
-    traveller.shift(LEASE - timedelta(seconds=1))
+    traveller.shift(CLAIM_LEASE - timedelta(seconds=1))
     assert deliver_due(worker_id=WORKER).claimed == 0  # the lease still holds
     traveller.shift(timedelta(seconds=1))
     report = deliver_due(worker_id=WORKER)
@@ -325,7 +328,7 @@ def test_a_message_whose_lease_ran_out_in_the_batch_is_left_to_its_new_owner(smt
     message = _mail("contested", "contested@example.com")
     [mine] = claim_due(now=timezone.now(), limit=10, worker_id="slow-worker")
     # Meanwhile the lease ran out and another worker took the message over.
-    [theirs] = claim_due(now=timezone.now() + LEASE, limit=10, worker_id="other-worker")
+    [theirs] = claim_due(now=timezone.now() + CLAIM_LEASE, limit=10, worker_id="other-worker")
     assert theirs.pk == mine.pk
 
     report = delivery.Report()

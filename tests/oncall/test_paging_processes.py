@@ -21,7 +21,7 @@ import pytest
 
 from tests.live import TOCSIN, LiveTocsin, on_postgres, wait_for
 from tests.notify.mailbox import Mailbox
-from tocsin.notify.delivery import LEASE
+from tocsin.notify.delivery import CLAIM_LEASE, LEASE
 
 ALICE, BOB, ERIN = "alice@example.com", "bob@example.com", "erin@example.com"
 LEVEL_ONE = {ALICE, BOB}  # Bob on call in 'Payments primary', Alice named in the policy
@@ -97,7 +97,7 @@ emit({
 """
 
 # The replacement worker: `tocsin worker`, started once the dead worker's lease has run out.
-# The lease is 60 s and no setting shortens it; time is travelled, not slept on.
+# The message in flight holds a 60 s lease (LEASE); time is travelled, not slept on.
 WORKER_AFTER_THE_LEASE = f"""
 import sys
 from datetime import UTC, datetime, timedelta
@@ -290,7 +290,7 @@ def test_a_worker_killed_mid_send_loses_no_page_and_doubles_only_the_one_in_flig
         workers.append(killed)
         killed.wait_until_started()
         # Every claim this worker makes comes later, so none of its leases ends before
-        # LEASE from now.
+        # CLAIM_LEASE from now (untried claims; the one in flight holds LEASE).
         claims_made_after = time.monotonic()
         incidents = declare_p1_incidents(tocsin, FIRST_WAVE)
         wait_for(
@@ -329,7 +329,7 @@ def test_a_worker_killed_mid_send_loses_no_page_and_doubles_only_the_one_in_flig
                 (killed.id,),
             )
         )
-        leases_surely_unexpired = time.monotonic() - claims_made_after < LEASE.total_seconds()
+        leases_surely_unexpired = time.monotonic() - claims_made_after < CLAIM_LEASE.total_seconds()
         restarted.stop()
 
         after_the_lease = Worker(

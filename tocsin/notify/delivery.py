@@ -1,14 +1,16 @@
 """The delivery loop: claim due outbox messages, send them outside a transaction, record results.
 
 A claim is a lease. Claiming sets `state=sending`, `claimed_by`, `claimed_at` and pushes
-`next_attempt_at` to the end of the lease, in a transaction that commits before anything is
-sent; on PostgreSQL the rows are picked with SELECT … FOR UPDATE SKIP LOCKED, so several workers
-never claim the same row. Just before sending, the worker renews the lease with a conditional
-UPDATE that only matches while the claim is still its own (`claimed_at` is the fencing token),
-so a message whose lease ran out while it waited in the batch is skipped, not sent twice.
+`next_attempt_at` to the end of a short lease (CLAIM_LEASE), in a transaction that commits
+before anything is sent; on PostgreSQL the rows are picked with SELECT … FOR UPDATE SKIP
+LOCKED, so several workers never claim the same row. Just before sending, the worker renews the
+lease (to LEASE, enough for one send) with a conditional UPDATE that only matches while the
+claim is still its own (`claimed_at` is the fencing token), so a message whose lease ran out
+while it waited in the batch is skipped, not sent twice.
 
-A worker that dies mid-send leaves the row `sending`; once the lease is over, the row is due
-again and another worker sends it, with the same Message-ID (see docs/operations.md).
+A worker that dies leaves its rows `sending`; once their lease is over (CLAIM_LEASE for those it
+had not tried, LEASE for the one it was sending), they are due again and another worker sends
+them, with the same Message-ID (see docs/operations.md).
 """
 
 import logging
@@ -40,6 +42,10 @@ BACKOFF_MAX = timedelta(minutes=10)
 MAX_ATTEMPTS = 8  # 10 s, 20 s, 40 s … about 20 minutes from the first try to giving up
 BATCH_SECONDS = 15.0  # after this, the rest of a batch goes back to pending for the next round
 DRAIN_SECONDS = 3.0  # deliver_due_now keeps claiming full batches for this long
+# A claimed message waits its turn in the batch under this shorter lease, renewed to LEASE just
+# before it is sent: a worker that dies holds its untried messages for seconds, not a minute.
+# Longer than BATCH_SECONDS, so every message is tried (or given back) before it runs out.
+CLAIM_LEASE = timedelta(seconds=BATCH_SECONDS + 5)
 
 
 @dataclass
@@ -82,11 +88,11 @@ def claim_due(*, now: datetime, limit: int, worker_id: str) -> list[OutboxMessag
                 state=OutboxState.SENDING,
                 claimed_by=worker_id,
                 claimed_at=now,
-                next_attempt_at=now + LEASE,
+                next_attempt_at=now + CLAIM_LEASE,
             )
     for message in messages:
         message.state, message.claimed_by, message.claimed_at = OutboxState.SENDING, worker_id, now
-        message.next_attempt_at = now + LEASE
+        message.next_attempt_at = now + CLAIM_LEASE
     return messages
 
 
