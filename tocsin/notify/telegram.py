@@ -20,7 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tocsin.accounts.models import ContactKind, ContactMethod, User
+from tocsin.accounts.models import ContactKind, User
 from tocsin.errors import DomainError
 from tocsin.incidents.models import Channel
 
@@ -44,25 +44,8 @@ HELP = (
 
 
 def telegram_user(account_id) -> User | None:
-    """The person a Telegram account is linked to.
-
-    Only a verified link counts (made with a /start code): a Telegram id typed on a profile by
-    hand says where to send pages, not who is pressing a button.
-    """
-    if account_id is None:
-        return None
-    method = (
-        ContactMethod.objects.filter(
-            kind=ContactKind.TELEGRAM,
-            address=str(account_id),
-            verified=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("id")
-        .first()
-    )
-    return method.user if method is not None else None
+    """The person a Telegram account is linked to (with a /start code; see `chat.user_for`)."""
+    return chat.user_for(ContactKind.TELEGRAM, account_id) if account_id is not None else None
 
 
 def _label(account: dict) -> str:
