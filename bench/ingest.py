@@ -29,12 +29,7 @@ import itertools
 import json
 import os
 import random
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -42,9 +37,19 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-TOCSIN = str(Path(sys.executable).with_name("tocsin"))
+from common import (
+    HEADERS,
+    TOCSIN,
+    Deployment,
+    add_database_options,
+    machine_cpu,
+    on_schedule,
+    own_cpu,
+    percentile,
+    run_each,
+)
+
 HOT_ALERTS = 4
 HOT_EVERY = 10  # every tenth request is a repeat of a hot alert
 
@@ -225,8 +230,9 @@ class Workload:
 
     def _pagerduty_story(self, number: int, repeats: int) -> Story:
         summary = f"Payouts queue stuck on worker{number:06d}"
-        story = Story("pagerduty", self.pd_scope + summary, [])
         dedup_key = uuid.uuid5(uuid.NAMESPACE_URL, f"pd/{number}").hex
+        # No alertname: the alert's fingerprint, its dedup_key, is what groups it.
+        story = Story("pagerduty", self.pd_scope + dedup_key, [])
 
         def event(action: str, kind: str) -> Request:
             body = {
@@ -301,12 +307,7 @@ class Connection:
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            self.conn.request(
-                "POST",
-                request.path,
-                request.body,
-                {"Content-Type": "application/json", "User-Agent": "tocsin-bench"},
-            )
+            self.conn.request("POST", request.path, request.body, HEADERS)
             response = self.conn.getresponse()
             response.read()
         except (OSError, http.client.HTTPException) as error:
@@ -378,11 +379,7 @@ def run_fixed_rate(port, workload, *, rate: float, seconds: float, warmup: float
     pool = ThreadPoolExecutor(max_workers=64)
     futures = []
     start = time.perf_counter()
-    for i in range(total):
-        scheduled = start + i / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
+    for i, scheduled in enumerate(on_schedule(start, total, rate)):
         futures.append(pool.submit(job, i >= warm, scheduled))
     wait(futures, timeout=10)
     results.not_sent = sum(future.cancel() for future in futures)
@@ -393,98 +390,21 @@ def run_fixed_rate(port, workload, *, rate: float, seconds: float, warmup: float
 # --- the server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Deployment:
-    """A migrated Tocsin on a fresh database, served by `tocsin serve`."""
+class IntakeDeployment(Deployment):
+    """A migrated Tocsin with the benchmark's integrations, served by `tocsin serve`."""
 
     def __init__(self, *, database: str, postgres_url: str, workers: int, workdir: Path):
-        self.database, self.workers = database, workers
-        self.data_dir = workdir / database
-        self.data_dir.mkdir()
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"
-        }
-        self.env.update(
-            TOCSIN_DATA_DIR=str(self.data_dir),
-            TOCSIN_SECRET_KEY="bench-" + "x" * 50,
-            DJANGO_SETTINGS_MODULE="tocsin.settings",
-        )
-        self.postgres_url = postgres_url
-        self.database_url = ""
-        if database == "postgres":
-            self.db_name = f"tocsin_bench_{os.getpid()}"
-            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
-            self._admin(f"CREATE DATABASE {self.db_name}")
-            self.database_url = urlunsplit(urlsplit(postgres_url)._replace(path=f"/{self.db_name}"))
-            self.env["TOCSIN_DATABASE_URL"] = self.database_url
+        super().__init__(database=database, postgres_url=postgres_url, workdir=workdir)
         self._run(TOCSIN, "migrate", "-v", "0")
         self.integrations = json.loads(self._run(sys.executable, "-c", SETUP).splitlines()[-1])
-        self.port = free_port()
-        argv = [TOCSIN, "serve", "--port", str(self.port), "--workers", str(workers)]
-        if database == "postgres":
-            argv.append("--no-worker")  # run `tocsin worker` processes apart, as in production
-        self.command = " ".join(["tocsin", "serve", *argv[4:]])  # without the port
-        self.log = self.data_dir / "serve.log"
-        with open(self.log, "w") as out:
-            self.process = subprocess.Popen(
-                argv,
-                env=self.env,
-                cwd=self.data_dir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        self._wait_until_ready()
+        # On PostgreSQL, run `tocsin worker` processes apart, as in production.
+        options = ["--no-worker"] if database == "postgres" else []
+        self.serve(workers, *options, settle=1)  # let every web worker finish booting
 
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        url = urlunsplit(urlsplit(self.postgres_url)._replace(path="/postgres"))
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def _run(self, *argv) -> str:
-        result = subprocess.run(
-            argv, env=self.env, cwd=self.data_dir, capture_output=True, text=True, timeout=120
-        )
-        if result.returncode != 0:
-            sys.exit(f"{' '.join(argv[:2])} failed:\n{result.stderr}")
-        return result.stdout
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"tocsin serve exited:\n{self.log.read_text()}")
-            with contextlib.suppress(OSError):
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/admin/login/")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    time.sleep(1)  # let every web worker finish booting
-                    return
-            time.sleep(0.2)
-        sys.exit(f"tocsin serve did not answer in 30 s:\n{self.log.read_text()}")
-
-    def processes(self) -> dict[int, str]:
-        """{pid: name} of the server and every process below it."""
-        found = {self.process.pid: "master"}
-        frontier = [self.process.pid]
-        while frontier:
-            pid = frontier.pop()
-            for task in Path(f"/proc/{pid}/task").glob("*"):
-                with contextlib.suppress(OSError):
-                    for child in (task / "children").read_text().split():
-                        found[int(child)] = _process_name(int(child))
-                        frontier.append(int(child))
-        return found
+    def role(self, cmdline: str | None) -> str:
+        if cmdline is None:
+            return "gone"
+        return "background worker" if " worker" in cmdline else "web worker"
 
     def peak_rss(self) -> dict[str, list[int]]:
         """Peak resident memory (VmHWM, KiB) of each server process, grouped by role."""
@@ -495,69 +415,6 @@ class Deployment:
                     if line.startswith("VmHWM:"):
                         peaks.setdefault(name, []).append(int(line.split()[1]))
         return peaks
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) used so far by the server's processes and, on PostgreSQL,
-        by the database's backends serving it."""
-        used: dict[str, float] = {}
-        for pid, name in self.processes().items():
-            used[name] = used.get(name, 0.0) + _cpu(pid)
-        if self.database_url:
-            used["postgres"] = sum(
-                _cpu(int(p.name))
-                for p in Path("/proc").iterdir()
-                if p.name.isdigit() and self.db_name in _cmdline(p)
-            )
-        return used
-
-    def rows(self, sql: str) -> list[tuple]:
-        if self.database_url:
-            import psycopg
-
-            with psycopg.connect(self.database_url) as conn:
-                return conn.execute(sql).fetchall()
-        conn = sqlite3.connect(self.data_dir / "tocsin.sqlite3", timeout=30)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-
-    def log_lines(self, needle: str) -> int:
-        return sum(needle in line for line in self.log.read_text().splitlines())
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.database_url:
-            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
-
-
-def _cmdline(proc: Path) -> str:
-    try:
-        return (proc / "cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return ""
-
-
-def _cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _process_name(pid: int) -> str:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return "gone"
-    return "background worker" if " worker" in cmdline else "web worker"
 
 
 # --- the check ----------------------------------------------------------------------------
@@ -640,46 +497,9 @@ def check(deployment: Deployment, workload: Workload) -> tuple[bool, list[str]]:
 # --- the report ---------------------------------------------------------------------------
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
-def _machine() -> tuple[float, float]:
-    """CPU seconds the whole machine has spent busy (neither idle nor waiting for I/O), and
-    those the hypervisor gave to other guests ("steal")."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    tick = os.sysconf("SC_CLK_TCK")
-    return (sum(fields[:7]) - fields[3] - fields[4]) / tick, fields[7] / tick
-
-
-def _own_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
-def machine() -> str:
-    memory = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown CPU",
-    )
-    return f"{os.cpu_count()} cores ({model}), {memory / 1024 / 1024:.0f} GiB RAM"
-
-
 def run_one(args, database: str, workdir: Path) -> dict:
     load_before = os.getloadavg()[0]
-    deployment = Deployment(
+    deployment = IntakeDeployment(
         database=database,
         postgres_url=args.postgres_url,
         workers=args.workers,
@@ -691,10 +511,8 @@ def run_one(args, database: str, workdir: Path) -> dict:
 
         def sample_after_warmup():
             time.sleep(args.warmup)
-            busy, steal = _machine()
-            cpu_before.update(
-                deployment.cpu_seconds(), client=_own_cpu(), machine=busy, steal=steal
-            )
+            busy, steal = machine_cpu()
+            cpu_before.update(deployment.cpu_seconds(), client=own_cpu(), machine=busy, steal=steal)
 
         sampler = threading.Thread(target=sample_after_warmup)
         sampler.start()
@@ -719,10 +537,10 @@ def run_one(args, database: str, workdir: Path) -> dict:
                 warmup=args.warmup,
             )
         sampler.join()
-        busy, steal = _machine()
+        busy, steal = machine_cpu()
         cpu_after = {
             **deployment.cpu_seconds(),
-            "client": _own_cpu(),
+            "client": own_cpu(),
             "machine": busy,
             "steal": steal,
         }
@@ -802,15 +620,7 @@ def run_one(args, database: str, workdir: Path) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
-    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("TOCSIN_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/",
-        help="a PostgreSQL server to create the benchmark's database on "
-        "(default TOCSIN_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/)",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="web processes (default 2)")
+    add_database_options(parser)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--duration", type=float, default=20, help="seconds measured (20)")
     parser.add_argument("--events", type=int, default=0, help="stop after this many requests")
@@ -818,15 +628,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=2, help="seconds not measured (2)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-
-    databases = ([] if args.no_sqlite else ["sqlite"]) + (["postgres"] if args.postgres else [])
-    if not databases:
-        parser.error("nothing to run: --no-sqlite without --postgres")
-    print(f"machine: {machine()}; Python {sys.version.split()[0]}")
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="tocsin-bench-") as workdir:
-        for database in databases:
-            rows.append(run_one(args, database, Path(workdir)))
+    rows = run_each(parser, args, run_one)
 
     print(
         "\n| database | server | load | accepted/s (alerts/s) | p50 ms | p95 ms | p99 ms "

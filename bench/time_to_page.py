@@ -38,12 +38,7 @@ import logging
 import math
 import os
 import re
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -52,9 +47,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-TOCSIN = str(Path(sys.executable).with_name("tocsin"))
+from common import (
+    HEADERS,
+    TOCSIN,
+    Deployment,
+    add_database_options,
+    free_port,
+    machine_cpu,
+    on_schedule,
+    own_cpu,
+    percentile,
+    run_each,
+)
+
 FIRST = "first@bench.example.org"  # paged by level 1
 SECOND = "second@bench.example.org"  # paged by level 2
 LEVEL_OF = {FIRST: 1, SECOND: 2}
@@ -168,43 +174,19 @@ def pages_to(received: list[Received], address: str) -> set[str]:
 # --- the server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class PagingDeployment(Deployment):
+    """A migrated Tocsin paging through the script's SMTP server, served by `tocsin serve`."""
 
+    DB_PREFIX = "tocsin_bench_page_"
 
-class Deployment:
-    """A migrated Tocsin on a fresh database, served by `tocsin serve` with its worker."""
-
-    def __init__(
-        self, *, database: str, postgres_url: str, workers: int, workdir: Path, smtp_port: int
-    ):
-        self.database = database
-        self.data_dir = workdir / database
-        self.data_dir.mkdir()
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"
-        }
-        self.env.update(
-            TOCSIN_DATA_DIR=str(self.data_dir),
-            TOCSIN_SECRET_KEY="bench-" + "x" * 50,
+    def __init__(self, *, database: str, postgres_url: str, workdir: Path, smtp_port: int):
+        super().__init__(
+            database=database,
+            postgres_url=postgres_url,
+            workdir=workdir,
             TOCSIN_SMTP_HOST="127.0.0.1",
             TOCSIN_SMTP_PORT=str(smtp_port),
-            DJANGO_SETTINGS_MODULE="tocsin.settings",
         )
-        self.postgres_url = postgres_url
-        self.database_url = ""
-        self.db_name = ""
-        if database == "postgres":
-            self.db_name = f"tocsin_bench_page_{os.getpid()}"
-            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
-            self._admin(f"CREATE DATABASE {self.db_name}")
-            self.database_url = urlunsplit(urlsplit(postgres_url)._replace(path=f"/{self.db_name}"))
-            self.env["TOCSIN_DATABASE_URL"] = self.database_url
-        self.process = None
 
     def setup(self, delay: int) -> str:
         """Migrate and create the team, people, policy and integration; the intake path."""
@@ -212,132 +194,6 @@ class Deployment:
         out = self._run(sys.executable, "-c", SETUP, FIRST, SECOND, str(delay))
         token = json.loads(out.splitlines()[-1])["token"]
         return f"/api/v1/integrations/{token}/alertmanager"
-
-    def start(self, workers: int) -> None:
-        self.port = free_port()
-        # The background worker runs beside gunicorn on both databases: it is what pages.
-        argv = [TOCSIN, "serve", "--port", str(self.port), "--workers", str(workers)]
-        self.command = " ".join(["tocsin", "serve", *argv[4:]])  # without the port
-        self.log = self.data_dir / "serve.log"
-        with open(self.log, "w") as out:
-            self.process = subprocess.Popen(
-                argv,
-                env=self.env,
-                cwd=self.data_dir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        self._wait_until_ready()
-
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        url = urlunsplit(urlsplit(self.postgres_url)._replace(path="/postgres"))
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def _run(self, *argv) -> str:
-        result = subprocess.run(
-            argv, env=self.env, cwd=self.data_dir, capture_output=True, text=True, timeout=120
-        )
-        if result.returncode != 0:
-            sys.exit(f"{' '.join(argv[:2])} failed:\n{result.stderr}")
-        return result.stdout
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"tocsin serve exited:\n{self.log.read_text()}")
-            with contextlib.suppress(OSError):
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/admin/login/")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            time.sleep(0.2)
-        sys.exit(f"tocsin serve did not answer in 30 s:\n{self.log.read_text()}")
-
-    def connect(self):
-        """A connection to the served database, for reading; `rows` takes it."""
-        if self.database_url:
-            import psycopg
-
-            return psycopg.connect(self.database_url, autocommit=True)
-        return sqlite3.connect(self.data_dir / "tocsin.sqlite3", timeout=30)
-
-    def rows(self, sql: str, conn=None) -> list[tuple]:
-        if conn is not None:
-            return conn.execute(sql).fetchall()
-        conn = self.connect()
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-
-    def processes(self) -> dict[int, str]:
-        """{pid: role} of the server and every process below it."""
-        found = {self.process.pid: "master"}
-        frontier = [self.process.pid]
-        while frontier:
-            pid = frontier.pop()
-            for task in Path(f"/proc/{pid}/task").glob("*"):
-                with contextlib.suppress(OSError):
-                    for child in (task / "children").read_text().split():
-                        cmdline = _cmdline(Path(f"/proc/{child}"))
-                        found[int(child)] = "worker" if " worker" in cmdline else "web"
-                        frontier.append(int(child))
-        return found
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the server's processes, by role, and by the database's
-        backends serving it (PostgreSQL)."""
-        used: dict[str, float] = defaultdict(float)
-        for pid, role in self.processes().items():
-            used[role] += _cpu(pid)
-        if self.db_name:
-            used["postgres"] = sum(
-                _cpu(int(p.name))
-                for p in Path("/proc").iterdir()
-                if p.name.isdigit() and self.db_name in _cmdline(p)
-            )
-        return dict(used)
-
-    def log_lines(self, needle: str) -> int:
-        return sum(needle in line for line in self.log.read_text().splitlines())
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.db_name:
-            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
-
-
-def _cmdline(proc: Path) -> str:
-    try:
-        return (proc / "cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return ""
-
-
-def _cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (neither idle nor waiting for I/O)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values[:7]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _instant(value) -> float:
@@ -446,12 +302,7 @@ def post(port: int, path: str, alert: Alert) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     alert.posted_at = time.time()
     try:
-        conn.request(
-            "POST",
-            path,
-            body,
-            {"Content-Type": "application/json", "User-Agent": "tocsin-bench"},
-        )
+        conn.request("POST", path, body, HEADERS)
         response = conn.getresponse()
         answer = response.read()
         alert.answered_at = time.time()
@@ -472,11 +323,7 @@ def send_at_rate(port: int, path: str, alerts: list[Alert], rate: float) -> floa
     pool = ThreadPoolExecutor(max_workers=32)
     futures, lag = [], 0.0
     start = time.perf_counter()
-    for i, alert in enumerate(alerts):
-        scheduled = start + i / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
+    for alert, scheduled in zip(alerts, on_schedule(start, len(alerts), rate), strict=True):
         lag = max(lag, time.perf_counter() - scheduled)
         futures.append(pool.submit(post, port, path, alert))
     wait(futures)
@@ -485,13 +332,6 @@ def send_at_rate(port: int, path: str, alerts: list[Alert], rate: float) -> floa
 
 
 # --- the report ---------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return math.nan
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
 
 
 def summary(values: list[float]) -> dict:
@@ -513,23 +353,6 @@ def _row(label: str, stats: dict, total: int) -> str:
     values = "".join(f"{stats[k]:>9,.0f}" for k in ("p50", "p90", "p99", "max"))
     count = "" if stats["n"] == total else f"   (of {stats['n']} only)"
     return f"  {label:<46}{values}{count}"
-
-
-def machine() -> str:
-    memory = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown CPU",
-    )
-    return f"{os.cpu_count()} cores ({model}), {memory / 1024 / 1024:.0f} GiB RAM"
 
 
 @dataclass
@@ -668,17 +491,17 @@ def check(alerts, incidents, pages, received, stray) -> list[str]:
 def run_one(args, database: str, workdir: Path) -> dict:
     mailbox = Mailbox()
     mailbox.start()
-    deployment = Deployment(
+    deployment = PagingDeployment(
         database=database,
         postgres_url=args.postgres_url,
-        workers=args.workers,
         workdir=workdir,
         smtp_port=mailbox.port,
     )
     watch = None
     try:
         path = deployment.setup(args.delay)
-        deployment.start(args.workers)
+        # The background worker runs beside gunicorn on both databases: it is what pages.
+        deployment.serve(args.workers)
         watch = DeadlineWatch(deployment)
         watch.start()
         # Warm-up: the worker and every web process start lazily; the first pages wait for them.
@@ -688,8 +511,8 @@ def run_one(args, database: str, workdir: Path) -> dict:
             mailbox.wait_until(lambda got, a=alert: a.reference in pages_to(got, FIRST), 60)
         measured = [Alert(args.warmup + n) for n in range(1, args.incidents + 1)]
         load = os.getloadavg()[0]
-        cpu_before = {**deployment.cpu_seconds(), "client": sum(os.times()[:2])}
-        busy_before, started = _machine_busy(), time.perf_counter()
+        cpu_before = {**deployment.cpu_seconds(), "client": own_cpu()}
+        busy_before, started = machine_cpu()[0], time.perf_counter()
         lag = send_at_rate(deployment.port, path, measured, args.rate)
         sending = measured[-1].posted_at - measured[0].posted_at
         alerts = warmup + measured
@@ -700,8 +523,8 @@ def run_one(args, database: str, workdir: Path) -> dict:
 
         complete = mailbox.wait_until(everything_paged, args.delay + args.timeout)
         elapsed = time.perf_counter() - started
-        cpu_after = {**deployment.cpu_seconds(), "client": sum(os.times()[:2])}
-        busy = _machine_busy() - busy_before
+        cpu_after = {**deployment.cpu_seconds(), "client": own_cpu()}
+        busy = machine_cpu()[0] - busy_before
         # Duplicates, if any, arrive after the page they repeat: wait a little for them.
         time.sleep(args.settle)
         watch.stop()
@@ -796,27 +619,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--settle", type=float, default=3, help="seconds to wait for duplicates at the end (3)"
     )
-    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
-    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("TOCSIN_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/",
-        help="a PostgreSQL server to create the benchmark's database on "
-        "(default TOCSIN_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/)",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="web processes (default 2)")
+    add_database_options(parser)
     args = parser.parse_args(argv)
     if args.incidents < 2 or args.rate <= 0 or args.delay < 1:
         parser.error("--incidents must be at least 2, --rate above 0, --delay at least 1")
-
-    databases = ([] if args.no_sqlite else ["sqlite"]) + (["postgres"] if args.postgres else [])
-    if not databases:
-        parser.error("nothing to run: --no-sqlite without --postgres")
-    print(f"machine: {machine()}; Python {sys.version.split()[0]}")
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="tocsin-bench-") as workdir:
-        for database in databases:
-            rows.append(run_one(args, database, Path(workdir)))
+    rows = run_each(parser, args, run_one)
 
     print(
         "\n| database | server | run | time to page p50 / p90 / p99 / max ms "
