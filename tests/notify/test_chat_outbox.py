@@ -7,7 +7,7 @@ import pytest
 
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Status
-from tocsin.incidents.services import acknowledge, declare, resolve
+from tocsin.incidents.services import acknowledge, declare, reopen, resolve
 from tocsin.notify import chat
 from tocsin.notify.models import ChatChannel, OutboxMessage, Purpose
 
@@ -131,3 +131,15 @@ def test_chat_accounts_map_to_people_by_link_or_verified_email(member, outsider)
     assert chat.user_for("telegram", "222") is None
     assert chat.user_for("telegram", "333") is None, "an id typed in, never linked"
     assert chat.user_for("slack", "U1", email="CAROL@corp.example") == outsider
+
+
+def test_reopening_says_so_in_the_chat_thread(group, payments, p3, lead, member):
+    incident = declare(title="Slow search", severity=p3, team=payments, by=lead)
+    resolve(incident=incident, by=member, via=Channel.WEB, resolution="Index rebuilt")
+
+    reopen(incident=incident, by=lead, via=Channel.WEB, reason="Slow again")
+
+    post, _, notice = _queued(Purpose.CHAT_POST)
+    assert notice.body_text == f"{incident.reference}: Reopened by Alice Novak: Slow again"
+    assert notice.data["reply_to"] == post.pk
+    assert len(_queued(Purpose.CHAT_EDIT)) == 2, "the live message shows it open again"

@@ -17,6 +17,7 @@ from tocsin.incidents.services import (
     resolve,
     set_status,
 )
+from tocsin.notify.models import ChatChannel, OutboxMessage, Purpose
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import AcknowledgementTimer, EscalationRun, RunState
 from tocsin.oncall.policies import set_notification_rules
@@ -287,3 +288,21 @@ def test_a_page_to_a_chat_that_is_not_set_up_moves_on_to_the_next_rule_at_once(
         "Telegram is not set up on this Tocsin"
     )
     assert paged_addresses() == ["bob@example.com"], "the e-mail rule is not left for 2 minutes"
+
+
+def test_the_team_chat_hears_when_an_incident_is_triggered_again(
+    clock, payments, p1, lead, member, policy
+):
+    ChatChannel.objects.create(team=payments, kind="telegram", chat_id="-100123")
+    _with_ack_timeout(p1)
+    incident = _declare(payments, p1, lead)
+    acknowledge(incident=incident, by=member, via=Channel.WEB)
+
+    clock.shift(timedelta(minutes=30))
+    run_due_escalations()
+
+    notices = OutboxMessage.objects.filter(purpose=Purpose.CHAT_POST, data__live__isnull=True)
+    assert [n.body_text for n in notices] == [
+        f"{incident.reference}: Triggered again: acknowledged by Bob Okafor 30 minutes ago and "
+        "not resolved (P1 re-triggers after 30 minutes)"
+    ]

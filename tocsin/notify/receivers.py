@@ -3,7 +3,7 @@ that made the change: they exist exactly when that change commits."""
 
 from django.dispatch import receiver
 
-from tocsin.incidents.models import Event
+from tocsin.incidents.models import Event, Status
 from tocsin.incidents.signals import timeline_recorded
 
 from .chat import resolution_notice
@@ -38,10 +38,16 @@ def tell_the_team(sender, incident, event, **kwargs):
         enqueue_chat_edits(incident, event)
     if event.kind == Event.RESOLVED:
         enqueue_resolution_email(incident, event)
-        for chat in ChatChannel.objects.filter(team=incident.team_id):
-            enqueue_chat_notice(
-                incident,
-                chat,
-                resolution_notice(incident),
-                idempotency_key=f"chat-resolved:{chat.pk}:{event.pk}",
-            )
+        _tell_the_chats(incident, event, resolution_notice(incident))
+    elif event.kind == Event.REOPENED or (
+        event.kind == Event.STATUS_CHANGED and event.data.get("to") == Status.TRIGGERED
+    ):
+        # An edit makes no sound in a chat: a line in the thread says it needs someone again.
+        _tell_the_chats(incident, event, f"{incident.reference}: {event.message}")
+
+
+def _tell_the_chats(incident, event, text: str) -> None:
+    for chat in ChatChannel.objects.filter(team=incident.team_id):
+        enqueue_chat_notice(
+            incident, chat, text, idempotency_key=f"chat-notice:{chat.pk}:{event.pk}"
+        )
