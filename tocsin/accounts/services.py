@@ -63,6 +63,23 @@ def is_lead(team: Team, user: User) -> bool:
     return Membership.objects.filter(team=team, user=user, role=MembershipRole.LEAD).exists()
 
 
+def may_manage_team(team: Team, user: User | None) -> bool:
+    """Whether `user` may change how `team` is set up (its schedules, escalation policies,
+    chats, alerting): admins and the team's leads, unless they only read."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.role == InstanceRole.VIEWER and not user.is_superuser:
+        return False
+    return user.is_admin or is_lead(team, user)
+
+
+def ensure_manages_team(team: Team, user: User, *, what: str) -> None:
+    """Refuse, naming `what` (e.g. "escalation policies"), unless `may_manage_team`."""
+    ensure_can_write(user)
+    if not (user.is_admin or is_lead(team, user)):
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its {what}")
+
+
 def ensure_team_member(team: Team, user: User, *, action: str = "acknowledge") -> None:
     if not is_member(team, user):
         raise PermissionDenied(

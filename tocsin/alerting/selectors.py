@@ -7,8 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from tocsin.accounts.models import InstanceRole
-from tocsin.accounts.services import is_lead
+from tocsin.accounts.services import may_manage_team
 
 from .models import (
     Alert,
@@ -26,11 +25,7 @@ MASK = "•" * 8
 
 def may_manage(team, user) -> bool:
     """Whether `user` may change the alerting of `team` and so see its integrations' secrets."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.role == InstanceRole.VIEWER and not user.is_superuser:
-        return False
-    return user.is_admin or is_lead(team, user)
+    return may_manage_team(team, user)
 
 
 def intake_url(integration: Integration, *, masked: bool = False) -> str:

@@ -9,7 +9,13 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from tocsin.accounts.services import ensure_admin, ensure_can_write, is_lead, is_member
+from tocsin.accounts.services import (
+    ensure_admin,
+    ensure_can_write,
+    ensure_manages_team,
+    is_lead,
+    is_member,
+)
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 from tocsin.tokens import new_salt
 
@@ -27,9 +33,7 @@ HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
 def _ensure_manages(team, by) -> None:
-    ensure_can_write(by)
-    if not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its alerting")
+    ensure_manages_team(team, by, what="alerting")
 
 
 def _clean_name(name: str, example: str) -> str:

@@ -5,24 +5,18 @@ import re
 from django.db import IntegrityError, transaction
 
 from tocsin.accounts.models import Team, User
-from tocsin.accounts.services import ensure_can_write, is_lead
+from tocsin.accounts.services import may_manage_team
 from tocsin.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .models import ChatChannel, ChatKind
 
 
 def may_manage_chats(team: Team, user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    try:
-        ensure_can_write(user)
-    except PermissionDenied:
-        return False
-    return user.is_admin or is_lead(team, user)
+    return may_manage_team(team, user)
 
 
 def _ensure_manages(team: Team, by: User) -> None:
-    if not may_manage_chats(team, by):
+    if not may_manage_team(team, by):
         raise PermissionDenied(f"only an admin or a lead of {team.name} may change its chats")
 
 

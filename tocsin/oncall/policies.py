@@ -16,7 +16,12 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 
 from tocsin.accounts.models import ContactMethod, Team, User
-from tocsin.accounts.services import ensure_can_write, is_lead, is_member
+from tocsin.accounts.services import (
+    ensure_can_write,
+    ensure_manages_team,
+    is_member,
+    may_manage_team,
+)
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 
 from .escalation_models import (
@@ -55,22 +60,12 @@ class LevelSpec:
 
 
 def _ensure_manages(team: Team, by: User) -> None:
-    ensure_can_write(by)
-    if not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(
-            f"only an admin or a lead of {team.name} may change its escalation policies"
-        )
+    ensure_manages_team(team, by, what="escalation policies")
 
 
 def may_manage_policies(team: Team, user: User) -> bool:
     """Whether `user` may create, change and delete `team`'s escalation policies."""
-    if user is None or not user.is_authenticated:
-        return False
-    try:
-        _ensure_manages(team, user)
-    except PermissionDenied:
-        return False
-    return True
+    return may_manage_team(team, user)
 
 
 def _ensure_may_set_rules(user: User, by: User) -> None:

@@ -12,7 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from tocsin.accounts.models import Membership, Team, User, validate_time_zone
-from tocsin.accounts.services import ensure_can_write, is_lead, is_member
+from tocsin.accounts.services import (
+    ensure_can_write,
+    ensure_manages_team,
+    is_lead,
+    is_member,
+    may_manage_team,
+)
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 from tocsin.tokens import new_salt
 
@@ -29,19 +35,11 @@ WEEKDAYS = range(1, 8)
 
 def may_manage(team: Team, user: User) -> bool:
     """Whether `user` may change `team`'s schedules (and see their calendar addresses)."""
-    if user is None or not user.is_authenticated:
-        return False
-    try:
-        ensure_can_write(user)
-    except PermissionDenied:
-        return False
-    return user.is_admin or is_lead(team, user)
+    return may_manage_team(team, user)
 
 
 def _ensure_manages(team: Team, by: User) -> None:
-    ensure_can_write(by)
-    if not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its schedules")
+    ensure_manages_team(team, by, what="schedules")
 
 
 def _clean_name(name: str, what: str) -> str:
