@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tocsin.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tocsin.errors import Conflict, NotFound, ValidationFailed
 from tocsin.tokens import hash_token
 
 from .models import (
@@ -22,6 +22,11 @@ from .models import (
     Team,
     User,
     validate_time_zone,
+)
+from .permissions import (
+    ensure_admin,
+    ensure_manages_team,
+    ensure_may_change_notification_settings,
 )
 
 TOKEN_PREFIX = "tocsin_"
@@ -42,49 +47,6 @@ def _clean_time_zone(time_zone: str) -> str:
     except DjangoValidationError as error:
         raise ValidationFailed(error.messages[0], field="time_zone") from None
     return time_zone
-
-
-def ensure_admin(actor: User) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("only an admin may do this")
-
-
-def ensure_can_write(actor: User) -> None:
-    """Viewers read; responders and admins act."""
-    if actor.role == InstanceRole.VIEWER and not actor.is_superuser:
-        raise PermissionDenied(f"{actor} is a viewer and may not change anything")
-
-
-def is_member(team: Team, user: User) -> bool:
-    return Membership.objects.filter(team=team, user=user).exists()
-
-
-def is_lead(team: Team, user: User) -> bool:
-    return Membership.objects.filter(team=team, user=user, role=MembershipRole.LEAD).exists()
-
-
-def may_manage_team(team: Team, user: User | None) -> bool:
-    """Whether `user` may change how `team` is set up (its schedules, escalation policies,
-    chats, alerting): admins and the team's leads, unless they only read."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.role == InstanceRole.VIEWER and not user.is_superuser:
-        return False
-    return user.is_admin or is_lead(team, user)
-
-
-def ensure_manages_team(team: Team, user: User, *, what: str) -> None:
-    """Refuse, naming `what` (e.g. "escalation policies"), unless `may_manage_team`."""
-    ensure_can_write(user)
-    if not (user.is_admin or is_lead(team, user)):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its {what}")
-
-
-def ensure_team_member(team: Team, user: User, *, action: str = "acknowledge") -> None:
-    if not is_member(team, user):
-        raise PermissionDenied(
-            f"{user} is not a member of {team.name}: only members of {team.name} can {action}"
-        )
 
 
 def create_user(
@@ -151,8 +113,7 @@ def create_team(
 def add_member(
     *, team: Team, user: User, by: User, role: str = MembershipRole.MEMBER
 ) -> Membership:
-    if not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may add members")
+    ensure_manages_team(team, by, action="add members")
     if role not in MembershipRole.values:
         raise ValidationFailed(f"unknown membership role {role!r}", field="role")
     with transaction.atomic():
@@ -166,12 +127,15 @@ def add_member(
 
 
 def remove_member(*, team: Team, user: User, by: User) -> None:
-    if not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may remove members")
+    ensure_manages_team(team, by, action="remove members")
     Membership.objects.filter(team=team, user=user).delete()
 
 
-def add_contact_method(*, user: User, kind: str, address: str, label: str = "") -> ContactMethod:
+def add_contact_method(
+    *, user: User, kind: str, address: str, label: str = "", by: User | None = None
+) -> ContactMethod:
+    """Add one of `user`'s ways to be reached; `by` is who asks (the person, or an admin)."""
+    ensure_may_change_notification_settings(user, by or user, what="contact methods")
     if kind not in ContactKind.values:
         raise ValidationFailed(f"unknown contact method {kind!r}", field="kind")
     address = (address or "").strip()
@@ -202,7 +166,8 @@ def _clean_slack_member_id(address: str) -> str:
     return member_id
 
 
-def remove_contact_method(*, contact_method_id: int, user: User) -> None:
+def remove_contact_method(*, contact_method_id: int, user: User, by: User | None = None) -> None:
+    ensure_may_change_notification_settings(user, by or user, what="contact methods")
     deleted, _ = ContactMethod.objects.filter(pk=contact_method_id, user=user).delete()
     if not deleted:
         raise NotFound("no such contact method")

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, field_validator
 
 from tocsin.accounts.api import team_by_slug
-from tocsin.accounts.models import InstanceRole, Membership, MembershipRole
+from tocsin.accounts.permissions import teams_managed_by
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.incidents.models import Service, Severity
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, refuse_nul
@@ -31,35 +31,24 @@ MAX_OFFSET = 1_000_000_000
 MAX_SECONDS = 366 * 86_400  # any duration beyond a year is a typo
 
 # ---------------------------------------------------------------------------------------------
-# Who may see secrets: admins and the leads of the integration's team (as on the web page)
+# Who may see secrets: who manages the integration's team (as on the web page)
 
 
-def _managed_team_ids(request) -> set[int] | None:
-    """The teams whose integrations the caller manages; None means every team (an admin)."""
-    cached = getattr(request, "_alerting_managed_teams", False)
-    if cached is not False:
-        return cached
-    user = request.user
-    if user.role == InstanceRole.VIEWER and not user.is_superuser:
-        teams: set[int] | None = set()
-    elif user.is_admin:
-        teams = None
-    else:
-        teams = set(
-            Membership.objects.filter(user=user, role=MembershipRole.LEAD).values_list(
-                "team_id", flat=True
-            )
-        )
-    request._alerting_managed_teams = teams
-    return teams
+def _managed_team_ids(request) -> set[int]:
+    """The teams whose integrations' secrets the caller sees (accounts.permissions says which),
+    asked once per request: a list of integrations would otherwise ask once per row."""
+    cached = getattr(request, "_alerting_managed_teams", None)
+    if cached is None:
+        cached = set(teams_managed_by(request.user).values_list("pk", flat=True))
+        request._alerting_managed_teams = cached
+    return cached
 
 
 def _manages(integration: Integration, context) -> bool:
     request = (context or {}).get("request")
     if request is None:
         return False
-    teams = _managed_team_ids(request)
-    return teams is None or integration.team_id in teams
+    return integration.team_id in _managed_team_ids(request)
 
 
 # ---------------------------------------------------------------------------------------------

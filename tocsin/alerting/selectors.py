@@ -7,8 +7,6 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from tocsin.accounts.services import may_manage_team
-
 from .models import (
     Alert,
     AlertStatus,
@@ -21,11 +19,6 @@ from .models import (
 from .sources.heartbeat import HEARTBEAT_FINGERPRINT
 
 MASK = "•" * 8
-
-
-def may_manage(team, user) -> bool:
-    """Whether `user` may change the alerting of `team` and so see its integrations' secrets."""
-    return may_manage_team(team, user)
 
 
 def intake_url(integration: Integration, *, masked: bool = False) -> str:

@@ -9,14 +9,14 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from tocsin.accounts.services import (
+from tocsin.accounts.permissions import (
     ensure_admin,
-    ensure_can_write,
+    ensure_manages_routing_rules,
     ensure_manages_team,
-    is_lead,
-    is_member,
+    ensure_may_route,
+    ensure_works_for_team,
 )
-from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.errors import Conflict, ValidationFailed
 from tocsin.tokens import new_salt
 
 from .models import Integration, Kind, MaintenanceWindow, RoutingRule, SeverityMapping
@@ -30,10 +30,8 @@ MAX_HEARTBEAT_GRACE = timedelta(days=1)
 MAX_POSITION = 1_000_000
 # An HTTP header name (RFC 9110 token characters that people actually use).
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-
-
-def _ensure_manages(team, by) -> None:
-    ensure_manages_team(team, by, what="alerting")
+# Ends the refusal "only an admin or a lead of Payments may change its alerting".
+CHANGE_ALERTING = "change its alerting"
 
 
 def _clean_name(name: str, example: str) -> str:
@@ -89,7 +87,7 @@ def create_integration(
     heartbeat_interval: timedelta | None = None,
     heartbeat_grace: timedelta | None = None,
 ) -> Integration:
-    _ensure_manages(team, by)
+    ensure_manages_team(team, by, action=CHANGE_ALERTING)
     if kind not in Kind.values:
         raise ValidationFailed(
             f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
@@ -176,7 +174,7 @@ def _clean_integration_changes(integration: Integration, changes: dict) -> dict:
 
 def update_integration(*, integration: Integration, by, **changes) -> Integration:
     """Change settings of an integration; nothing changes if one value is refused."""
-    _ensure_manages(integration.team, by)
+    ensure_manages_team(integration.team, by, action=CHANGE_ALERTING)
     unknown = set(changes) - INTEGRATION_SETTINGS
     if unknown:
         raise ValidationFailed(
@@ -193,7 +191,7 @@ def update_integration(*, integration: Integration, by, **changes) -> Integratio
 
 def rotate_token(*, integration: Integration, by) -> Integration:
     """A new secret URL; the old one stops working at once."""
-    _ensure_manages(integration.team, by)
+    ensure_manages_team(integration.team, by, action=CHANGE_ALERTING)
     with transaction.atomic():
         integration = Integration.objects.select_for_update().get(pk=integration.pk)
         integration.token_salt = new_salt()
@@ -203,27 +201,6 @@ def rotate_token(*, integration: Integration, by) -> Integration:
 
 # ---------------------------------------------------------------------------------------------
 # Routing rules
-
-
-def _ensure_manages_rules(team, by, *, action: str) -> None:
-    ensure_can_write(by)
-    if not by.is_admin and not (team and is_lead(team, by)):
-        raise PermissionDenied(f"only an admin, or a lead for their own team, may {action}")
-
-
-def _ensure_rule_scope(team, integration, by) -> None:
-    """Admins route anything; a lead routes only their own team's integrations.
-
-    Rules are evaluated across all teams and the first match wins, so a lead's rule without an
-    integration could take every other team's alerts.
-    """
-    if by.is_admin:
-        return
-    if integration is None or not is_lead(integration.team, by):
-        raise PermissionDenied(
-            f"a lead's routing rules apply only to {team.name}'s own integrations: choose one",
-            field="integration",
-        )
 
 
 def _clean_grouping_key(template: str) -> str:
@@ -304,7 +281,7 @@ def create_rule(
     grouping_key: str = "",
     suppress: bool = False,
 ) -> RoutingRule:
-    _ensure_manages_rules(team, by, action="add routing rules")
+    ensure_manages_routing_rules(team, by, action="add routing rules")
     rule = RoutingRule(
         position=_clean_position(position),
         name=_clean_name(name, "rule a name"),
@@ -317,7 +294,7 @@ def create_rule(
         grouping_key=_clean_grouping_key(grouping_key),
         suppress=bool(suppress),
     )
-    _ensure_rule_scope(team, integration, by)
+    ensure_may_route(team=team, integration=integration, by=by)
     rule.save()
     return rule
 
@@ -339,9 +316,9 @@ RULE_SETTINGS = {
 
 def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
     """Change a rule; whoever changes it must manage its team before and after."""
-    _ensure_manages_rules(rule.team, by, action="change this routing rule")
+    ensure_manages_routing_rules(rule.team, by, action="change this routing rule")
     if "team" in changes:
-        _ensure_manages_rules(changes["team"], by, action="give a routing rule to that team")
+        ensure_manages_routing_rules(changes["team"], by, action="give a routing rule to that team")
     unknown = set(changes) - set(RULE_SETTINGS)
     if unknown:
         raise ValidationFailed(
@@ -352,7 +329,7 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
         rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
         for field_name, value in clean.items():
             setattr(rule, field_name, value)
-        _ensure_rule_scope(rule.team, rule.integration, by)
+        ensure_may_route(team=rule.team, integration=rule.integration, by=by)
         rule.save()
     return rule
 
@@ -376,7 +353,7 @@ def move_rule(*, rule: RoutingRule, by, direction: str) -> RoutingRule:
             raise ValidationFailed(f"{rules[index]} is already the {where} rule", field="direction")
         mine, other = rules[index], rules[other_index]
         for team in (mine.team, other.team):
-            _ensure_manages_rules(team, by, action="reorder these routing rules")
+            ensure_manages_routing_rules(team, by, action="reorder these routing rules")
         positions = [r.position for r in rules]
         if len(set(positions)) != len(positions):
             for number, each in enumerate(rules, start=1):
@@ -388,9 +365,7 @@ def move_rule(*, rule: RoutingRule, by, direction: str) -> RoutingRule:
 
 
 def delete_rule(*, rule: RoutingRule, by) -> None:
-    ensure_can_write(by)
-    if not by.is_admin and not (rule.team and is_lead(rule.team, by)):
-        raise PermissionDenied("only an admin, or a lead of the rule's team, may delete it")
+    ensure_manages_routing_rules(rule.team, by, action="delete it", whose="of the rule's team")
     with transaction.atomic():
         rule.delete()
 
@@ -424,11 +399,7 @@ def set_severity_mapping(*, kind: str, value: str, severity, by) -> SeverityMapp
 def schedule_maintenance(
     *, service, starts_at: datetime, ends_at: datetime, reason: str, by
 ) -> MaintenanceWindow:
-    ensure_can_write(by)
-    if not (by.is_admin or is_member(service.team, by)):
-        raise PermissionDenied(
-            f"only members of {service.team.name} may schedule maintenance for {service}"
-        )
+    ensure_works_for_team(service.team, by, action=f"schedule maintenance for {service}")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("say why, e.g. 'PostgreSQL 16 upgrade'", field="reason")
@@ -449,9 +420,7 @@ def schedule_maintenance(
 
 def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
     """End a window now (or delete it if it has not started)."""
-    ensure_can_write(by)
-    if not (by.is_admin or is_member(window.service.team, by)):
-        raise PermissionDenied(f"only members of {window.service.team.name} may end this window")
+    ensure_works_for_team(window.service.team, by, action="end this window")
     now = timezone.now()
     if window.ends_at <= now:
         raise Conflict(

@@ -16,7 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.models import InstanceRole, MembershipRole, Team
+from tocsin.accounts.permissions import (
+    is_read_only,
+    may_administer,
+    may_manage_routing_rules,
+    may_see_secrets,
+    teams_managed_by,
+)
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
@@ -38,14 +44,6 @@ from .snippets import snippets_for
 PAGE_SIZE = 50
 RECENT_ALERTS = 10
 DOC_PAGES = {Kind.HEARTBEAT: "heartbeats"}
-
-
-def _read_only(user) -> bool:
-    return user.role == InstanceRole.VIEWER and not user.is_superuser
-
-
-def _leads_a_team(user) -> bool:
-    return user.memberships.filter(role=MembershipRole.LEAD).exists()
 
 
 def _safe_href(url: str) -> str:
@@ -70,8 +68,7 @@ def integration_list(request):
         "alerting/integration_list.html",
         {
             "integrations": integrations,
-            "may_create": not _read_only(request.user)
-            and (request.user.is_admin or _leads_a_team(request.user)),
+            "may_create": may_administer(request.user) or teams_managed_by(request.user).exists(),
         },
     )
 
@@ -106,11 +103,10 @@ def integration_create(request):
                 )
                 return redirect("integration-detail", pk=integration.pk)
     else:
-        led = Team.objects.filter(
-            memberships__user=request.user, memberships__role=MembershipRole.LEAD
-        ).order_by("name")
+        # Preselect one of the person's own teams that they manage (an admin's too).
+        own = teams_managed_by(request.user).filter(memberships__user=request.user)
         form = IntegrationCreateForm(
-            initial={"kind": request.GET.get("kind", Kind.ALERTMANAGER), "team": led.first()}
+            initial={"kind": request.GET.get("kind", Kind.ALERTMANAGER), "team": own.first()}
         )
     return render(request, "alerting/integration_create.html", {"form": form})
 
@@ -122,7 +118,7 @@ def _integration(pk: int) -> Integration:
 
 
 def _integration_page(request, integration: Integration, *, settings_form=None, rotate_form=None):
-    manages = selectors.may_manage(integration.team, request.user)
+    manages = may_see_secrets(integration.team, request.user)
     alerts = selectors.alerts_matching(integration=integration.pk)
     context = {
         "integration": integration,
@@ -276,8 +272,9 @@ def _rules_page(request, *, form=None, mapping_form=None, status=200):
                 (Kind(kind).label, kind, rows)
                 for kind, rows in selectors.severity_mappings().items()
             ],
-            "may_write": not _read_only(user) and (user.is_admin or _leads_a_team(user)),
-            "is_admin": user.is_admin and not _read_only(user),
+            # Rules for no team are for admins; a lead adds rules for a team they manage.
+            "may_write": may_manage_routing_rules(None, user) or teams_managed_by(user).exists(),
+            "is_admin": may_administer(user),
         },
         status=status,
     )
@@ -428,7 +425,7 @@ def _maintenance_page(request, *, form=None, status=200):
             "upcoming": selectors.maintenance_windows(state="upcoming", now=now),
             "past": selectors.maintenance_windows(state="past", now=now)[:20],
             "form": form or MaintenanceForm(auto_id="maintenance_%s"),
-            "read_only": _read_only(request.user),
+            "read_only": is_read_only(request.user),
         },
         status=status,
     )

@@ -7,8 +7,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tocsin.accounts.models import Team, User
-from tocsin.accounts.services import ensure_can_write, ensure_team_member, is_lead, is_member
-from tocsin.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from tocsin.accounts.permissions import (
+    ensure_can_write,
+    ensure_manages_incident,
+    ensure_may_acknowledge,
+    ensure_team_member,
+    ensure_works_incident,
+    may_hold_incident_role,
+)
+from tocsin.errors import Conflict, InvalidTransition, ValidationFailed
 
 from .models import (
     OPEN_STATUSES,
@@ -97,38 +104,6 @@ def _locked(incident: Incident) -> Incident:
         Incident.objects.select_for_update(of=("self",))
         .select_related("team", "severity", "acknowledged_by", "resolved_by")
         .get(pk=incident.pk)
-    )
-
-
-def _active_role(incident: Incident, user: User, role: str | None = None) -> bool:
-    roles = incident.role_assignments.filter(user=user, ended_at__isnull=True)
-    if role:
-        roles = roles.filter(role=role)
-    return roles.exists()
-
-
-def _ensure_responder(incident: Incident, user: User, *, action: str) -> None:
-    """Team members, people holding a role on the incident, and admins may work an incident."""
-    ensure_can_write(user)
-    if user.is_admin or is_member(incident.team, user) or _active_role(incident, user):
-        return
-    raise PermissionDenied(
-        f"{user} is not a member of {incident.team.name}: only members of "
-        f"{incident.team.name} or people with a role on {incident.reference} can {action}"
-    )
-
-
-def _ensure_in_charge(incident: Incident, user: User, *, action: str) -> None:
-    """The commander, a lead of the team, or an admin."""
-    ensure_can_write(user)
-    if (
-        user.is_admin
-        or is_lead(incident.team, user)
-        or _active_role(incident, user, Role.COMMANDER)
-    ):
-        return
-    raise PermissionDenied(
-        f"only the commander or a lead of {incident.team.name} can {action} {incident.reference}"
     )
 
 
@@ -225,8 +200,7 @@ def acknowledge(*, incident: Incident, by: User | None, via: str, system: str = 
         return _acknowledge_by_source(incident=incident, via=via, system=system)
     with transaction.atomic():
         incident = _locked(incident)
-        ensure_can_write(by)
-        ensure_team_member(incident.team, by)
+        ensure_may_acknowledge(incident, by)
         if incident.acknowledged_by_id == by.id and incident.is_open:
             return incident
         if incident.acknowledged_by_id is not None and incident.is_open:
@@ -275,7 +249,7 @@ def assign(*, incident: Incident, to: User, by: User, via: str) -> Incident:
     """A lead or the commander makes a team member the owner, acknowledging on their behalf."""
     with transaction.atomic():
         incident = _locked(incident)
-        _ensure_in_charge(incident, by, action="assign")
+        ensure_manages_incident(incident, by, action="assign")
         ensure_team_member(incident.team, to, action="own an incident")
         if not incident.is_open:
             raise InvalidTransition(
@@ -317,7 +291,7 @@ def set_status(*, incident: Incident, status: str, by: User, via: str) -> Incide
         raise ValidationFailed(f"unknown status {status!r}", field="status")
     with transaction.atomic():
         incident = _locked(incident)
-        _ensure_responder(incident, by, action="change its status")
+        ensure_works_incident(incident, by, action="change its status")
         if incident.status == status:
             return incident
         before = transition(incident, to=status)
@@ -350,7 +324,7 @@ def resolve(
     with transaction.atomic():
         incident = _locked(incident)
         if by is not None:
-            _ensure_responder(incident, by, action="resolve it")
+            ensure_works_incident(incident, by, action="resolve it")
         if resolved_at is not None:
             if timezone.is_naive(resolved_at):
                 raise ValidationFailed("resolved_at needs a time zone", field="resolved_at")
@@ -392,7 +366,7 @@ def cancel(*, incident: Incident, by: User, via: str, reason: str) -> Incident:
     reason = _clean_text(reason, field="reason", required=True)
     with transaction.atomic():
         incident = _locked(incident)
-        _ensure_in_charge(incident, by, action="cancel")
+        ensure_manages_incident(incident, by, action="cancel")
         before = transition(incident, to=Status.CANCELLED)
         incident.cancelled_at, incident.cancel_reason = timezone.now(), reason
         incident.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
@@ -415,7 +389,7 @@ def reopen(
     with transaction.atomic():
         incident = _locked(incident)
         if by is not None:
-            _ensure_responder(incident, by, action="reopen it")
+            ensure_works_incident(incident, by, action="reopen it")
         if incident.status not in (Status.RESOLVED, Status.CANCELLED):
             raise InvalidTransition(
                 f"{incident.reference} is {label(incident.status)}, not resolved or cancelled",
@@ -489,7 +463,7 @@ def retrigger(*, incident: Incident, system: str, reason: str) -> Incident:
 def change_severity(*, incident: Incident, severity: Severity, by: User, via: str) -> Incident:
     with transaction.atomic():
         incident = _locked(incident)
-        _ensure_responder(incident, by, action="change its severity")
+        ensure_works_incident(incident, by, action="change its severity")
         if not incident.is_open:
             raise InvalidTransition(
                 f"{incident.reference} is {label(incident.status)}; reopen it to change severity",
@@ -531,7 +505,7 @@ def update_details(
         )
     with transaction.atomic():
         incident = _locked(incident)
-        _ensure_responder(incident, by, action="edit it")
+        ensure_works_incident(incident, by, action="edit it")
         changed = []
         for field, value in changes.items():
             if value is None:
@@ -586,9 +560,9 @@ def assign_role(*, incident: Incident, user: User, role: str, by: User, via: str
         taking_free_command = role == Role.COMMANDER and current_commander is None and by == user
         joining_as_responder = role == Role.RESPONDER and by == user
         if taking_free_command or joining_as_responder:
-            _ensure_responder(incident, by, action=f"become {Role(role).label.lower()}")
+            ensure_works_incident(incident, by, action=f"become {Role(role).label.lower()}")
         else:
-            _ensure_in_charge(incident, by, action="assign roles on")
+            ensure_manages_incident(incident, by, action="assign roles on")
         if not incident.is_open:
             raise InvalidTransition(
                 f"{incident.reference} is {label(incident.status)}; roles are closed"
@@ -619,7 +593,7 @@ def assign_role(*, incident: Incident, user: User, role: str, by: User, via: str
 
 
 def _ensure_can_hold_role(user: User) -> None:
-    if not user.is_active or user.role == "viewer":
+    if not may_hold_incident_role(user):
         raise ValidationFailed(
             f"{user} cannot hold a role: the account is inactive or read-only", field="user"
         )
@@ -635,7 +609,7 @@ def remove_role(*, incident: Incident, user: User, role: str, by: User, via: str
     with transaction.atomic():
         incident = _locked(incident)
         if by != user:
-            _ensure_in_charge(incident, by, action="remove roles on")
+            ensure_manages_incident(incident, by, action="remove roles on")
         ensure_can_write(by)
         updated = incident.role_assignments.filter(
             user=user, role=role, ended_at__isnull=True

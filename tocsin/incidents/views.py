@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.models import InstanceRole
+from tocsin.accounts.permissions import is_read_only
 from tocsin.errors import DomainError, ValidationFailed
 from tocsin.forms import add_domain_error
 
@@ -102,10 +102,6 @@ def _incident(pk: int) -> Incident:
     )
 
 
-def _is_read_only(user) -> bool:
-    return user.role == InstanceRole.VIEWER and not user.is_superuser
-
-
 def _live_context(incident: Incident, user) -> dict:
     """What the status header and the timeline need; shared by the page and its live fragment."""
     roles = sorted(
@@ -117,7 +113,7 @@ def _live_context(incident: Incident, user) -> dict:
         "commander": next((r.user for r in roles if r.role == Role.COMMANDER), None),
         "other_roles": [r for r in roles if r.role != Role.COMMANDER],
         "timeline": incident.timeline.order_by("-at", "-id"),
-        "read_only": _is_read_only(user),
+        "read_only": is_read_only(user),
     }
 
 

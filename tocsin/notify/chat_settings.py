@@ -5,19 +5,13 @@ import re
 from django.db import IntegrityError, transaction
 
 from tocsin.accounts.models import Team, User
-from tocsin.accounts.services import may_manage_team
-from tocsin.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tocsin.accounts.permissions import ensure_manages_team
+from tocsin.errors import Conflict, NotFound, ValidationFailed
 
 from .models import ChatChannel, ChatKind
 
-
-def may_manage_chats(team: Team, user: User) -> bool:
-    return may_manage_team(team, user)
-
-
-def _ensure_manages(team: Team, by: User) -> None:
-    if not may_manage_team(team, by):
-        raise PermissionDenied(f"only an admin or a lead of {team.name} may change its chats")
+# Ends the refusal "only an admin or a lead of Payments may change its chats".
+CHANGE_CHATS = "change its chats"
 
 
 def clean_chat_id(kind: str, chat_id: str) -> str:
@@ -44,7 +38,7 @@ def clean_chat_id(kind: str, chat_id: str) -> str:
 
 def add_team_chat(*, team: Team, kind: str, chat_id: str, name: str = "", by: User) -> ChatChannel:
     """From now on every new incident of `team` is posted to this chat."""
-    _ensure_manages(team, by)
+    ensure_manages_team(team, by, action=CHANGE_CHATS)
     chat_id = clean_chat_id(kind, chat_id)
     try:
         with transaction.atomic():
@@ -59,7 +53,7 @@ def add_team_chat(*, team: Team, kind: str, chat_id: str, name: str = "", by: Us
 
 def remove_team_chat(*, team: Team, chat_pk: int, by: User) -> ChatChannel:
     """New incidents are no longer posted there; messages already posted stay as they are."""
-    _ensure_manages(team, by)
+    ensure_manages_team(team, by, action=CHANGE_CHATS)
     chat = ChatChannel.objects.filter(team=team, pk=chat_pk).first()
     if chat is None:
         raise NotFound(f"{team.name} has no such chat")

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt
 
 from tocsin.accounts.api import team_by_slug, user_by_reference
-from tocsin.accounts.services import is_member
+from tocsin.accounts.permissions import may_see_schedule_calendar
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef
 
@@ -97,8 +97,7 @@ class ScheduleOut(ScheduleFields):
         request = (context or {}).get("request")
         if request is None:
             return None
-        user = request.user
-        if user.is_admin or is_member(schedule.team, user):
+        if may_see_schedule_calendar(schedule.team, request.user):
             return ical.schedule_feed_url(schedule)
         return None
 

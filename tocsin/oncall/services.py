@@ -12,14 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from tocsin.accounts.models import Membership, Team, User, validate_time_zone
-from tocsin.accounts.services import (
-    ensure_can_write,
+from tocsin.accounts.permissions import (
     ensure_manages_team,
-    is_lead,
+    ensure_may_put_on_call,
+    ensure_may_remove_override,
     is_member,
-    may_manage_team,
 )
-from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.errors import Conflict, ValidationFailed
 from tocsin.tokens import new_salt
 
 from .models import Layer, LayerParticipant, Override, PersonalCalendar, RotationUnit, Schedule
@@ -31,15 +30,8 @@ MAX_OVERRIDE = timedelta(days=366)
 EARLIEST_START = date(2000, 1, 1)
 LATEST_START = date(2200, 1, 1)
 WEEKDAYS = range(1, 8)
-
-
-def may_manage(team: Team, user: User) -> bool:
-    """Whether `user` may change `team`'s schedules (and see their calendar addresses)."""
-    return may_manage_team(team, user)
-
-
-def _ensure_manages(team: Team, by: User) -> None:
-    ensure_manages_team(team, by, what="schedules")
+# Ends the refusal "only an admin or a lead of Payments may change its schedules".
+CHANGE_SCHEDULES = "change its schedules"
 
 
 def _clean_name(name: str, what: str) -> str:
@@ -77,7 +69,7 @@ def create_schedule(
     *, team: Team, name: str, time_zone: str, by: User, description: str = ""
 ) -> Schedule:
     """A schedule with no layers yet: nobody is on call until a layer or an override says so."""
-    _ensure_manages(team, by)
+    ensure_manages_team(team, by, action=CHANGE_SCHEDULES)
     schedule = Schedule(
         team=team,
         name=_clean_name(name, "schedule"),
@@ -103,7 +95,7 @@ SCHEDULE_SETTINGS = {
 
 def update_schedule(*, schedule: Schedule, by: User, **changes) -> Schedule:
     """Rename, describe or move a schedule to another time zone (its wall-clock times stay)."""
-    _ensure_manages(schedule.team, by)
+    ensure_manages_team(schedule.team, by, action=CHANGE_SCHEDULES)
     unknown = set(changes) - set(SCHEDULE_SETTINGS)
     if unknown:
         raise ValidationFailed(
@@ -126,7 +118,7 @@ def update_schedule(*, schedule: Schedule, by: User, **changes) -> Schedule:
 
 def rotate_calendar_token(*, schedule: Schedule, by: User) -> Schedule:
     """A new subscribe address for the schedule's calendar; the old one stops working at once."""
-    _ensure_manages(schedule.team, by)
+    ensure_manages_team(schedule.team, by, action=CHANGE_SCHEDULES)
     with transaction.atomic():
         schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
         schedule.calendar_salt = new_salt()
@@ -301,7 +293,7 @@ def add_layer(
 
     `position` 1 is the highest priority; without one the layer goes last (lowest).
     """
-    _ensure_manages(schedule.team, by)
+    ensure_manages_team(schedule.team, by, action=CHANGE_SCHEDULES)
     name = _clean_name(name, "layer")
     rotation_length, rotation_unit = _clean_rotation(rotation_length, rotation_unit)
     handoff_time = _clean_time(handoff_time, "handoff_time")
@@ -348,7 +340,7 @@ LAYER_SETTINGS = {
 def update_layer(*, layer: Layer, by: User, **changes) -> Layer:
     """Change a layer; the whole new rotation is checked before anything is written."""
     schedule = layer.schedule
-    _ensure_manages(schedule.team, by)
+    ensure_manages_team(schedule.team, by, action=CHANGE_SCHEDULES)
     unknown = set(changes) - LAYER_SETTINGS
     if unknown:
         raise ValidationFailed(
@@ -391,7 +383,7 @@ def update_layer(*, layer: Layer, by: User, **changes) -> Layer:
 
 def delete_layer(*, layer: Layer, by: User) -> None:
     schedule = layer.schedule
-    _ensure_manages(schedule.team, by)
+    ensure_manages_team(schedule.team, by, action=CHANGE_SCHEDULES)
     with transaction.atomic():
         Layer.objects.filter(pk=layer.pk).delete()
         _renumber(schedule, list(Layer.objects.filter(schedule=schedule).order_by("position")))
@@ -423,14 +415,7 @@ def add_override(
     Where overrides overlap, the one created last wins.
     """
     team = schedule.team
-    ensure_can_write(by)
-    if by.pk != user.pk and not (by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(
-            f"only an admin or a lead of {team.name} may put someone else on call; "
-            "members may add an override for themselves"
-        )
-    if not (by.is_admin or is_member(team, by)):
-        raise PermissionDenied(f"only members of {team.name} may take over its on-call")
+    ensure_may_put_on_call(team, by, person=user)
     starts_at = _clean_instant(starts_at, "starts_at")
     ends_at = _clean_instant(ends_at, "ends_at")
     if ends_at <= starts_at:
@@ -460,12 +445,6 @@ def add_override(
 
 def delete_override(*, override: Override, by: User) -> None:
     """Leads and admins remove any override; members remove their own."""
-    team = override.schedule.team
-    ensure_can_write(by)
-    own = by.pk == override.user_id and is_member(team, by)
-    if not (own or by.is_admin or is_lead(team, by)):
-        raise PermissionDenied(
-            f"only an admin, a lead of {team.name} or {override.user} may remove this override"
-        )
+    ensure_may_remove_override(override, by)
     with transaction.atomic():
         Override.objects.filter(pk=override.pk).delete()

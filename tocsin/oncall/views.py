@@ -14,8 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Team, User
-from tocsin.accounts.services import is_member
+from tocsin.accounts.models import Membership
+from tocsin.accounts.permissions import (
+    may_manage_team,
+    may_remove_override,
+    may_see_schedule_calendar,
+    override_candidates,
+    teams_managed_by,
+)
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
@@ -28,34 +34,8 @@ DAYS_SHOWN = 14
 MY_HORIZON = timedelta(days=60)
 
 
-def _read_only(user) -> bool:
-    return user.role == InstanceRole.VIEWER and not user.is_superuser
-
-
-def _managed_teams(user):
-    if _read_only(user):
-        return Team.objects.none()
-    if user.is_admin:
-        return Team.objects.order_by("name")
-    return Team.objects.filter(
-        memberships__user=user, memberships__role=MembershipRole.LEAD
-    ).order_by("name")
-
-
 def _schedule(pk: int) -> Schedule:
     return get_object_or_404(Schedule.objects.select_related("team"), pk=pk)
-
-
-def _override_people(schedule: Schedule, user: User):
-    """Whom `user` may put on call: anyone in the team for leads and admins, else themselves."""
-    members = User.objects.filter(memberships__team=schedule.team, is_active=True).order_by(
-        "display_name"
-    )
-    if _read_only(user):
-        return User.objects.none()
-    if services.may_manage(schedule.team, user):
-        return members
-    return members.filter(pk=user.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +57,7 @@ def schedule_list(request):
         {
             "schedules": schedules,
             "my_team_ids": my_teams,
-            "may_create": _managed_teams(request.user).exists(),
+            "may_create": teams_managed_by(request.user).exists(),
             "personal_feed": ical.personal_feed_url(calendar) if calendar else None,
             "rotate_form": ConfirmForm(auto_id="personal_%s"),
             "my_shift": next(iter(selectors.shifts_of(request.user, now, now + MY_HORIZON)), None),
@@ -89,7 +69,7 @@ def schedule_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def schedule_create(request):
-    teams = _managed_teams(request.user)
+    teams = teams_managed_by(request.user)
     if request.method == "POST":
         form = ScheduleForm(request.POST, teams=teams)
         if form.is_valid():
@@ -161,21 +141,17 @@ def _detail_page(request, schedule: Schedule, *, override_form=None, status=200)
     viewer_zone = timezone.get_current_timezone()
     zone = selectors.zone_of(schedule)
     in_my_zone = request.GET.get("zone") == "mine"
-    manages = services.may_manage(schedule.team, user)
-    member = is_member(schedule.team, user)
+    manages = may_manage_team(schedule.team, user)
     layers = selectors.layers_of(schedule)
     overrides = list(
         Override.objects.filter(schedule=schedule, ends_at__gt=now)
-        .select_related("user", "created_by")
+        .select_related("user", "created_by", "schedule__team")
         .order_by("starts_at", "id")
     )
     colours = person_colours(layers, overrides)
-    people = _override_people(schedule, user)
+    people = override_candidates(schedule.team, user)
     for override in overrides:
-        override.may_delete = not _read_only(user) and (
-            manages or (override.user_id == user.pk and member)
-        )
-    calendar_visible = manages or member or user.is_admin
+        override.may_delete = may_remove_override(override, user)
     current = selectors.shift_at(schedule, now)
     context = {
         "schedule": schedule,
@@ -217,7 +193,11 @@ def _detail_page(request, schedule: Schedule, *, override_form=None, status=200)
             if people.exists()
             else None
         ),
-        "feed_url": ical.schedule_feed_url(schedule) if calendar_visible else None,
+        "feed_url": (
+            ical.schedule_feed_url(schedule)
+            if may_see_schedule_calendar(schedule.team, user)
+            else None
+        ),
         "rotate_form": ConfirmForm(auto_id="rotate_%s"),
     }
     return render(request, "oncall/schedule_detail.html", context, status=status)
@@ -268,7 +248,7 @@ def _layer_page(request, schedule, form, layer=None, status=200):
 @require_http_methods(["GET", "POST"])
 def layer_create(request, pk: int):
     schedule = _schedule(pk)
-    if not services.may_manage(schedule.team, request.user):
+    if not may_manage_team(schedule.team, request.user):
         messages.error(request, f"Only an admin or a lead of {schedule.team.name} may add layers.")
         return redirect("schedule-detail", pk=schedule.pk)
     if request.method == "POST":
@@ -299,7 +279,7 @@ def layer_create(request, pk: int):
 def layer_edit(request, pk: int, layer_pk: int):
     schedule = _schedule(pk)
     layer = get_object_or_404(Layer, pk=layer_pk, schedule=schedule)
-    if not services.may_manage(schedule.team, request.user):
+    if not may_manage_team(schedule.team, request.user):
         messages.error(
             request, f"Only an admin or a lead of {schedule.team.name} may change layers."
         )
@@ -360,7 +340,7 @@ def layer_delete(request, pk: int, layer_pk: int):
 @require_POST
 def override_create(request, pk: int):
     schedule = _schedule(pk)
-    people = _override_people(schedule, request.user)
+    people = override_candidates(schedule.team, request.user)
     form = OverrideForm(request.POST, schedule=schedule, people=people, auto_id="override_%s")
     if form.is_valid():
         data = form.cleaned_data

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tocsin.accounts.models import Team
+from tocsin.accounts.permissions import may_manage_team
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
@@ -50,7 +51,7 @@ def policy_list(request):
             "team": team,
             # The engine runs the oldest: `_policies` lists them oldest first.
             "policies": by_team[team.pk],
-            "manages": policies.may_manage_policies(team, request.user),
+            "manages": may_manage_team(team, request.user),
         }
         for team in teams
     ]
@@ -170,7 +171,7 @@ def _refuse(request, team: Team):
 @require_http_methods(["GET", "POST"])
 def policy_create(request, team: str):
     team = get_object_or_404(Team, slug=team)
-    if not policies.may_manage_policies(team, request.user):
+    if not may_manage_team(team, request.user):
         return _refuse(request, team)
     if request.method == "POST":
         return _save(request, team)
@@ -184,7 +185,7 @@ def policy_create(request, team: str):
 def policy_edit(request, pk: int):
     policy = get_object_or_404(EscalationPolicy.objects.select_related("team"), pk=pk)
     team = policy.team
-    if not policies.may_manage_policies(team, request.user):
+    if not may_manage_team(team, request.user):
         return _refuse(request, team)
     if request.method == "POST":
         return _save(request, team, policy)
@@ -199,7 +200,7 @@ def policy_edit(request, pk: int):
 def policy_delete(request, pk: int):
     policy = get_object_or_404(EscalationPolicy.objects.select_related("team"), pk=pk)
     team = policy.team
-    if not policies.may_manage_policies(team, request.user):
+    if not may_manage_team(team, request.user):
         return _refuse(request, team)
     if request.method == "POST":
         try:

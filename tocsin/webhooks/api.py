@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool
 
 from tocsin.accounts.api import team_by_slug
+from tocsin.accounts.permissions import ensure_manages_webhooks
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.notify.models import OutboxMessage, OutboxState
 from tocsin.schemas import ERRORS, Input, TeamRef
@@ -95,7 +96,7 @@ def _webhook(request, webhook_id: int) -> Webhook:
     if webhook is None:
         raise NotFound(f"no webhook {webhook_id}")
     # Someone who may not manage it learns that it exists, and nothing about it.
-    services.ensure_manages(webhook.team, request.user, write=False)
+    ensure_manages_webhooks(webhook.team, request.user)
     return webhook
 
 

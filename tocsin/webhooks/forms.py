@@ -2,16 +2,10 @@
 
 from django import forms
 
-from tocsin.accounts.models import MembershipRole, Team
+from tocsin.accounts.models import Team
+from tocsin.accounts.permissions import may_manage_webhooks, teams_managed_by
 
 from .models import EventType
-
-
-def teams_managed_by(user):
-    teams = Team.objects.order_by("name")
-    if user.is_admin:
-        return teams
-    return teams.filter(memberships__user=user, memberships__role=MembershipRole.LEAD)
 
 
 class EventsField(forms.MultipleChoiceField):
@@ -50,7 +44,7 @@ class WebhookCreateForm(WebhookForm):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         team.queryset = teams_managed_by(user)
-        if user.is_admin:
+        if may_manage_webhooks(None, user):
             team.empty_label = "Every team (instance-wide)"
             team.help_text = "Instance-wide webhooks hear about every team's incidents."
         else:

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tocsin.accounts.models import Team, User
-from tocsin.accounts.services import ensure_can_write, is_lead
-from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.accounts.permissions import ensure_manages_webhooks
+from tocsin.errors import Conflict, ValidationFailed
 from tocsin.incidents.models import Incident, TimelineEvent
 from tocsin.notify.models import OutboxChannel, OutboxMessage, Purpose
 from tocsin.notify.services import enqueue
@@ -18,24 +18,6 @@ from . import payloads
 from .models import PING, EventType, Webhook
 
 MAX_URL_LENGTH = 2000
-
-
-def can_manage(team: Team | None, user: User) -> bool:
-    """Admins manage every webhook; a team's leads manage the team's."""
-    if user.is_admin:
-        return True
-    return team is not None and is_lead(team, user)
-
-
-def ensure_manages(team: Team | None, by: User, *, write: bool = True) -> None:
-    """`write=False` for looking: a webhook's URL and secret are for the people who manage it."""
-    if write:
-        ensure_can_write(by)
-    if can_manage(team, by):
-        return
-    if team is None:
-        raise PermissionDenied("only an admin may manage instance-wide webhooks")
-    raise PermissionDenied(f"only an admin or a lead of {team.name} may manage its webhooks")
 
 
 def clean_url(url: str) -> str:
@@ -123,7 +105,7 @@ def create_webhook(
     enabled: bool = True,
 ) -> Webhook:
     """A team's webhook (admins and its leads), or an instance-wide one (`team=None`, admins)."""
-    ensure_manages(team, by)
+    ensure_manages_webhooks(team, by)
     webhook = Webhook(
         team=team,
         name=clean_name(name),
@@ -139,7 +121,7 @@ UPDATABLE = {"name": clean_name, "url": clean_url, "events": clean_events, "enab
 
 
 def update_webhook(*, webhook: Webhook, by: User, **changes) -> Webhook:
-    ensure_manages(webhook.team, by)
+    ensure_manages_webhooks(webhook.team, by)
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         field = sorted(unknown)[0]
@@ -157,13 +139,13 @@ def update_webhook(*, webhook: Webhook, by: User, **changes) -> Webhook:
 
 def delete_webhook(*, webhook: Webhook, by: User) -> None:
     """Remove it; deliveries still waiting fail as "webhook deleted" instead of being sent."""
-    ensure_manages(webhook.team, by)
+    ensure_manages_webhooks(webhook.team, by)
     webhook.delete()
 
 
 def rotate_secret(*, webhook: Webhook, by: User) -> Webhook:
     """A new signing secret, used from the next delivery attempt on (retries included)."""
-    ensure_manages(webhook.team, by)
+    ensure_manages_webhooks(webhook.team, by)
     webhook.secret_salt = new_salt()
     webhook.save(update_fields=["secret_salt"])
     return webhook
@@ -171,7 +153,7 @@ def rotate_secret(*, webhook: Webhook, by: User) -> Webhook:
 
 def send_test(*, webhook: Webhook, by: User) -> OutboxMessage:
     """Queue a `ping` delivery; it goes out even while the webhook is disabled."""
-    ensure_manages(webhook.team, by)
+    ensure_manages_webhooks(webhook.team, by)
     now = timezone.now()
     ping_id, body = payloads.ping_body(webhook, at=now, by=by)
     with transaction.atomic():

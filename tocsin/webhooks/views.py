@@ -5,18 +5,24 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tocsin.accounts.permissions import (
+    ensure_manages_webhooks,
+    may_manage_webhooks,
+    teams_managed_by,
+)
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
 from . import selectors, services
-from .forms import ConfirmForm, WebhookCreateForm, WebhookForm, teams_managed_by
+from .forms import ConfirmForm, WebhookCreateForm, WebhookForm
 from .models import Webhook
 
 RECENT_DELIVERIES = 50
 
 
 def _may_create(user) -> bool:
-    return user.is_admin or teams_managed_by(user).exists()
+    """An instance-wide webhook, or one for a team the person manages."""
+    return may_manage_webhooks(None, user) or teams_managed_by(user).exists()
 
 
 @login_required
@@ -54,7 +60,7 @@ def webhook_list(request):
 
 def _webhook(request, pk: int) -> Webhook:
     webhook = get_object_or_404(Webhook.objects.select_related("team"), pk=pk)
-    services.ensure_manages(webhook.team, request.user, write=False)
+    ensure_manages_webhooks(webhook.team, request.user)
     return webhook
 
 

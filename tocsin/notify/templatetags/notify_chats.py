@@ -2,7 +2,8 @@
 
 from django import template
 
-from ..chat_settings import may_manage_chats
+from tocsin.accounts.permissions import may_manage_team
+
 from ..views_chats import TeamChatForm
 
 register = template.Library()
@@ -11,7 +12,7 @@ register = template.Library()
 @register.inclusion_tag("notify/_team_chats.html", takes_context=True)
 def team_chats(context, team):
     user = context["request"].user
-    manages = may_manage_chats(team, user)
+    manages = may_manage_team(team, user)
     return {
         "team": team,
         "chats": team.chats.order_by("kind", "name", "id"),

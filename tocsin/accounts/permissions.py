@@ -1,0 +1,328 @@
+"""Who may do what: every "may this person …?" question of Tocsin, answered once.
+
+`may_*` answers True or False, for pages, the API and templates deciding what to show;
+`ensure_*` raises PermissionDenied with a message naming what was refused, for services.
+A service enforces the same answer a page used to offer the action, so nobody is offered a
+button that will refuse them.
+
+A refusal names the rule first ("only an admin or a lead of Payments may …"); someone who
+passes it but only reads (a viewer, an account that was switched off) is told that instead.
+
+Objects from other apps (incidents, overrides, integrations) are read through their attributes,
+never imported: accounts sits below every other app.
+"""
+
+from django.db.models import QuerySet
+
+from tocsin.errors import PermissionDenied
+
+from .models import InstanceRole, Membership, MembershipRole, Team, User
+
+# ---------------------------------------------------------------------------------------------
+# People: who only reads, who administers
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_read_only(user: User | None) -> bool:
+    """Viewers (a superuser never is one) and people whose account is switched off only read."""
+    if not _signed_in(user) or not user.is_active:
+        return True
+    return user.role == InstanceRole.VIEWER and not user.is_superuser
+
+
+def ensure_can_write(user: User | None) -> None:
+    if not _signed_in(user):
+        raise PermissionDenied("sign in to change anything")
+    if not user.is_active:
+        raise PermissionDenied(f"{user} cannot sign in any more and may not change anything")
+    if is_read_only(user):
+        raise PermissionDenied(f"{user} is a viewer and may not change anything")
+
+
+def may_administer(user: User | None) -> bool:
+    """Admins (the admin role, or a superuser) who may write: instance-wide settings."""
+    return _signed_in(user) and user.is_admin and not is_read_only(user)
+
+
+def ensure_admin(by: User) -> None:
+    if not by.is_admin:
+        raise PermissionDenied("only an admin may do this")
+    ensure_can_write(by)
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams: members, leads, who manages a team's set-up
+
+
+def is_member(team: Team, user: User | None) -> bool:
+    """Leads are members too. A fact, not a permission: a viewer may be a member."""
+    return _signed_in(user) and Membership.objects.filter(team=team, user=user).exists()
+
+
+def is_lead(team: Team, user: User | None) -> bool:
+    return (
+        _signed_in(user)
+        and Membership.objects.filter(team=team, user=user, role=MembershipRole.LEAD).exists()
+    )
+
+
+def _admin_or_lead(team: Team | None, user: User) -> bool:
+    return user.is_admin or (team is not None and is_lead(team, user))
+
+
+def may_manage_team(team: Team, user: User | None) -> bool:
+    """Whether `user` may change how `team` is set up: its members, schedules, escalation
+    policies, chats, integrations, webhooks. Admins and the team's leads; never a viewer, even
+    a viewer who leads the team."""
+    return _signed_in(user) and not is_read_only(user) and _admin_or_lead(team, user)
+
+
+def ensure_manages_team(team: Team, by: User, *, action: str) -> None:
+    """`action` completes the refusal: "add members", "change its schedules"."""
+    if not _admin_or_lead(team, by):
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may {action}")
+    ensure_can_write(by)
+
+
+def teams_managed_by(user: User | None) -> QuerySet[Team]:
+    """The teams `may_manage_team` says yes for, by name: for forms and listings."""
+    if not _signed_in(user) or is_read_only(user):
+        return Team.objects.none()
+    if user.is_admin:
+        return Team.objects.order_by("name")
+    return Team.objects.filter(
+        memberships__user=user, memberships__role=MembershipRole.LEAD
+    ).order_by("name")
+
+
+def _admin_or_member(team: Team, user: User) -> bool:
+    return user.is_admin or is_member(team, user)
+
+
+def may_work_for_team(team: Team, user: User | None) -> bool:
+    """Members of the team (leads included) and admins, who may write: they schedule maintenance
+    for the team's services and take over its on-call for themselves."""
+    return _signed_in(user) and not is_read_only(user) and _admin_or_member(team, user)
+
+
+def ensure_works_for_team(team: Team, by: User, *, action: str) -> None:
+    """`action` completes the refusal: "end this window", "take over its on-call"."""
+    if not _admin_or_member(team, by):
+        raise PermissionDenied(f"only members of {team.name} may {action}")
+    ensure_can_write(by)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a team or the whole instance owns: webhooks and routing rules (team None: instance-wide)
+
+
+def _may_manage_team_or_instance(team: Team | None, user: User | None) -> bool:
+    if team is None:
+        return may_administer(user)
+    return may_manage_team(team, user)
+
+
+def may_manage_webhooks(team: Team | None, user: User | None) -> bool:
+    """A team's webhooks: who manages the team; instance-wide ones (`team` None): admins."""
+    return _may_manage_team_or_instance(team, user)
+
+
+def ensure_manages_webhooks(team: Team | None, by: User) -> None:
+    """For looking as well as changing: a webhook's URL and secret are for who manages it."""
+    if not _admin_or_lead(team, by):
+        if team is None:
+            raise PermissionDenied("only an admin may manage instance-wide webhooks")
+        raise PermissionDenied(f"only an admin or a lead of {team.name} may manage its webhooks")
+    ensure_can_write(by)
+
+
+def may_manage_routing_rules(team: Team | None, user: User | None) -> bool:
+    """Rules that send alerts to a team: who manages the team; rules naming no team: admins."""
+    return _may_manage_team_or_instance(team, user)
+
+
+def ensure_manages_routing_rules(
+    team: Team | None, by: User, *, action: str, whose: str = "for their own team"
+) -> None:
+    """`action` and `whose` complete the refusal: "… or a lead {whose}, may {action}"."""
+    if not _admin_or_lead(team, by):
+        raise PermissionDenied(f"only an admin, or a lead {whose}, may {action}")
+    ensure_can_write(by)
+
+
+def ensure_may_route(*, team: Team, integration, by: User) -> None:
+    """Admins route anything; a lead routes only their own team's integrations.
+
+    Rules are evaluated across all teams and the first match wins, so a lead's rule without an
+    integration could take every other team's alerts.
+    """
+    if by.is_admin:
+        return
+    if integration is None or not may_manage_team(integration.team, by):
+        raise PermissionDenied(
+            f"a lead's routing rules apply only to {team.name}'s own integrations: choose one",
+            field="integration",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets: integration URLs and keys, webhook URLs and signing secrets, contact addresses
+
+
+def may_see_secrets(team: Team | None, user: User | None) -> bool:
+    """The secrets of what `team` owns are for who manages it; of what the instance owns
+    (`team` None, e.g. an instance-wide webhook), for admins."""
+    return _may_manage_team_or_instance(team, user)
+
+
+def may_see_schedule_calendar(team: Team, user: User | None) -> bool:
+    """A schedule's calendar address (it needs no sign-in): the team's members and admins."""
+    return _signed_in(user) and _admin_or_member(team, user)
+
+
+def may_change_notification_settings(person: User, user: User | None) -> bool:
+    """A person's notification rules and contact methods: themself or an admin.
+
+    A viewer keeps their own (as before this module): being paged is not changing anything.
+    """
+    return _signed_in(user) and (user.pk == person.pk or may_administer(user))
+
+
+def ensure_may_change_notification_settings(
+    person: User, by: User, *, what: str = "notification rules"
+) -> None:
+    if by.pk == person.pk:
+        return
+    if not by.is_admin:
+        raise PermissionDenied(f"only {person} and admins may see or change {person}'s {what}")
+    ensure_can_write(by)
+
+
+def may_see_contact_methods(person: User, user: User | None) -> bool:
+    """A person sees their own contact addresses; so does whoever may change their rules,
+    since the rules name those addresses."""
+    return may_change_notification_settings(person, user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents: acknowledging, working one, being in charge of one, holding a role
+
+
+def _holds_role(incident, user: User, role: str | None = None) -> bool:
+    roles = incident.role_assignments.filter(user=user, ended_at__isnull=True)
+    if role:
+        roles = roles.filter(role=role)
+    return roles.exists()
+
+
+def ensure_team_member(team: Team, user: User, *, action: str = "acknowledge") -> None:
+    """The incident team member rule; also for whom an incident is given ("own an incident")."""
+    if not is_member(team, user):
+        raise PermissionDenied(
+            f"{user} is not a member of {team.name}: only members of {team.name} can {action}"
+        )
+
+
+def may_acknowledge(incident, user: User | None) -> bool:
+    """Members of the incident's team, and no one else (not even an admin), who may write."""
+    return not is_read_only(user) and is_member(incident.team, user)
+
+
+def ensure_may_acknowledge(incident, by: User) -> None:
+    ensure_team_member(incident.team, by)
+    ensure_can_write(by)
+
+
+def _works(incident, user: User) -> bool:
+    return user.is_admin or is_member(incident.team, user) or _holds_role(incident, user)
+
+
+def may_work_incident(incident, user: User | None) -> bool:
+    """Change its status or severity, edit, resolve, reopen, take a free role: members of its
+    team, people holding a role on it, admins."""
+    return not is_read_only(user) and _works(incident, user)
+
+
+def ensure_works_incident(incident, by: User, *, action: str) -> None:
+    """`action` completes the refusal: "change its status", "resolve it"."""
+    if not _works(incident, by):
+        raise PermissionDenied(
+            f"{by} is not a member of {incident.team.name}: only members of "
+            f"{incident.team.name} or people with a role on {incident.reference} can {action}"
+        )
+    ensure_can_write(by)
+
+
+def _in_charge(incident, user: User) -> bool:
+    return (
+        user.is_admin
+        or is_lead(incident.team, user)
+        or _holds_role(incident, user, role="commander")
+    )
+
+
+def may_manage_incident(incident, user: User | None) -> bool:
+    """Assign it, cancel it, give out roles: its commander, a lead of its team, an admin."""
+    return not is_read_only(user) and _in_charge(incident, user)
+
+
+def ensure_manages_incident(incident, by: User, *, action: str) -> None:
+    """`action` completes the refusal: "only the commander … can {action} INC-7"."""
+    if not _in_charge(incident, by):
+        raise PermissionDenied(
+            f"only the commander or a lead of {incident.team.name} can {action} "
+            f"{incident.reference}"
+        )
+    ensure_can_write(by)
+
+
+def may_hold_incident_role(user: User) -> bool:
+    """Commander, responder and the rest are for people who may act: not read-only ones."""
+    return not is_read_only(user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedules: who may put whom on call with an override, and remove one
+
+
+def override_candidates(team: Team, user: User | None) -> QuerySet[User]:
+    """Whom `user` may put on call for `team`: any active member for who manages the team, a
+    member themself, nobody else."""
+    members = User.objects.filter(memberships__team=team, is_active=True).order_by("display_name")
+    if may_manage_team(team, user):
+        return members
+    if may_work_for_team(team, user):
+        return members.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def ensure_may_put_on_call(team: Team, by: User, *, person: User) -> None:
+    if by.pk != person.pk and not _admin_or_lead(team, by):
+        raise PermissionDenied(
+            f"only an admin or a lead of {team.name} may put someone else on call; "
+            "members may add an override for themselves"
+        )
+    ensure_works_for_team(team, by, action="take over its on-call")
+
+
+def _removes_override(override, user: User) -> bool:
+    team = override.schedule.team
+    own = user.pk == override.user_id and is_member(team, user)
+    return own or _admin_or_lead(team, user)
+
+
+def may_remove_override(override, user: User | None) -> bool:
+    """Who manages the team removes any override; a member removes their own."""
+    return not is_read_only(user) and _removes_override(override, user)
+
+
+def ensure_may_remove_override(override, by: User) -> None:
+    if not _removes_override(override, by):
+        raise PermissionDenied(
+            f"only an admin, a lead of {override.schedule.team.name} or {override.user} "
+            "may remove this override"
+        )
+    ensure_can_write(by)
