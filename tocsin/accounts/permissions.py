@@ -257,6 +257,7 @@ def ensure_works_incident(incident, by: User, *, action: str) -> None:
 
 
 def _in_charge(incident, user: User) -> bool:
+    # "commander" is incidents.models.Role.COMMANDER, spelled out: accounts imports no app above.
     return (
         user.is_admin
         or is_lead(incident.team, user)
