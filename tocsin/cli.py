@@ -126,6 +126,14 @@ def cmd_telegram(args) -> int:
     return 0
 
 
+def cmd_reactions(args) -> int:
+    _django()
+    from tocsin.incidents.reactions import as_markdown
+
+    print(as_markdown(), end="")
+    return 0
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -192,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_telegram)
     t = telegram_sub.add_parser("delete-webhook", help="stop the webhook (to poll instead)")
     t.set_defaults(func=cmd_telegram)
+
+    p = sub.add_parser("reactions", help="print what reacts to each timeline event, in order")
+    p.set_defaults(func=cmd_reactions)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,14 +1,16 @@
 """Demo team and data for a first look; loading twice changes nothing."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from tocsin.accounts.models import InstanceRole, Membership, MembershipRole, Team, User
+from tocsin.accounts import services as accounts
+from tocsin.accounts.models import InstanceRole, MembershipRole, User
 from tocsin.accounts.services import create_user
 from tocsin.incidents import services as incidents
-from tocsin.incidents.models import Channel, Incident, Service, Severity, TimelineEvent
+from tocsin.incidents.models import Channel, Severity
 from tocsin.oncall import policies
 from tocsin.oncall import services as oncall
 
@@ -63,24 +65,38 @@ SERVICES = [
 
 
 def load_demo() -> bool:
-    """Create the demo people, teams, services and a few incidents; False if already there."""
+    """Create the demo people, teams, services and a few incidents; False if already there.
+
+    Everything goes through the same services a person would use; the incidents are worked at
+    times in the past (the clock is moved for the demo), so their timelines read like real ones.
+    """
     if User.objects.filter(email="admin@example.com").exists():
         return False
     with transaction.atomic():
-        teams = {
-            slug: Team.objects.create(slug=slug, name=name, description=desc, email=email)
-            for slug, name, desc, email in TEAMS
-        }
         people = {}
-        for email, name, role, tz, memberships in PEOPLE:
-            user = create_user(
+        for email, name, role, tz, _memberships in PEOPLE:
+            people[email.split("@")[0]] = create_user(
                 email=email, display_name=name, password=DEMO_PASSWORD, role=role, time_zone=tz
             )
-            people[email.split("@")[0]] = user
+        admin = people["admin"]
+        teams = {
+            slug: accounts.create_team(
+                slug=slug, name=name, description=desc, email=email, by=admin
+            )
+            for slug, name, desc, email in TEAMS
+        }
+        for email, _name, _role, _tz, memberships in PEOPLE:
             for slug, membership_role in memberships.items():
-                Membership.objects.create(team=teams[slug], user=user, role=membership_role)
+                accounts.add_member(
+                    team=teams[slug],
+                    user=people[email.split("@")[0]],
+                    role=membership_role,
+                    by=admin,
+                )
         services = {
-            slug: Service.objects.create(slug=slug, name=name, team=teams[team], description=d)
+            slug: incidents.create_service(
+                slug=slug, name=name, team=teams[team], description=d, by=admin
+            )
             for slug, name, team, d in SERVICES
         }
         _demo_on_call(people, teams)
@@ -123,49 +139,56 @@ def _demo_incidents(people, teams, services) -> None:
     p = {s.key: s for s in Severity.objects.all()}
     alice, bob, carol, dave = (people[k] for k in ("alice", "bob", "carol", "dave"))
 
-    resolved = incidents.declare(
-        title="Replica lag above 5 minutes on postgres-replica-2",
-        severity=p["P3"],
-        team=teams["platform"],
-        by=carol,
-        via=Channel.WEB,
-        services=[services["postgres-primary"]],
-        description="Reads from the reporting replica are stale.",
-    )
-    incidents.acknowledge(incident=resolved, by=dave, via=Channel.WEB)
-    incidents.set_status(incident=resolved, status="identified", by=dave, via=Channel.WEB)
-    incidents.add_note(
-        incident=resolved,
-        by=dave,
-        via=Channel.WEB,
-        text="A long-running analytics query holds back WAL replay.",
-    )
-    incidents.resolve(
-        incident=resolved,
-        by=dave,
-        via=Channel.WEB,
-        resolution="Cancelled the query and set max_standby_streaming_delay to 30s.",
-    )
-    _age(resolved, hours=26)
+    now = timezone.now()
+    with _Clock(now - timedelta(hours=26)) as at:
+        resolved = incidents.declare(
+            title="Replica lag above 5 minutes on postgres-replica-2",
+            severity=p["P3"],
+            team=teams["platform"],
+            by=carol,
+            via=Channel.WEB,
+            services=[services["postgres-primary"]],
+            description="Reads from the reporting replica are stale.",
+        )
+        at(minutes=4)
+        incidents.acknowledge(incident=resolved, by=dave, via=Channel.WEB)
+        at(minutes=19)
+        incidents.set_status(incident=resolved, status="identified", by=dave, via=Channel.WEB)
+        at(minutes=21)
+        incidents.add_note(
+            incident=resolved,
+            by=dave,
+            via=Channel.WEB,
+            text="A long-running analytics query holds back WAL replay.",
+        )
+        at(minutes=47)
+        incidents.resolve(
+            incident=resolved,
+            by=dave,
+            via=Channel.WEB,
+            resolution="Cancelled the query and set max_standby_streaming_delay to 30s.",
+        )
 
-    working = incidents.declare(
-        title="Card authorisations timing out for some issuers",
-        severity=p["P2"],
-        team=teams["payments"],
-        by=alice,
-        via=Channel.WEB,
-        services=[services["card-processing"]],
-        impact_who="Customers paying with cards from two European issuers",
-        impact_how="About 8% of authorisations time out; customers can retry",
-    )
-    incidents.acknowledge(incident=working, by=bob, via=Channel.WEB)
-    incidents.add_note(
-        incident=working,
-        by=bob,
-        via=Channel.WEB,
-        text="Timeouts only on the acquirer's Frankfurt endpoint; opened a ticket with them.",
-    )
-    _age(working, minutes=40)
+    with _Clock(now - timedelta(minutes=40)) as at:
+        working = incidents.declare(
+            title="Card authorisations timing out for some issuers",
+            severity=p["P2"],
+            team=teams["payments"],
+            by=alice,
+            via=Channel.WEB,
+            services=[services["card-processing"]],
+            impact_who="Customers paying with cards from two European issuers",
+            impact_how="About 8% of authorisations time out; customers can retry",
+        )
+        at(minutes=2)
+        incidents.acknowledge(incident=working, by=bob, via=Channel.WEB)
+        at(minutes=11)
+        incidents.add_note(
+            incident=working,
+            by=bob,
+            via=Channel.WEB,
+            text="Timeouts only on the acquirer's Frankfurt endpoint; opened a ticket with them.",
+        )
 
     incidents.declare(
         title="TLS certificate for status.example.com expires in 5 days",
@@ -177,12 +200,26 @@ def _demo_incidents(people, teams, services) -> None:
     )
 
 
-def _age(incident: Incident, **delta) -> None:
-    """Shift a demo incident into the past so its times look like a real one's."""
-    shift = timedelta(**delta)
-    incident.refresh_from_db()
-    fields = ["reported_at", "acknowledged_at", "identified_at", "monitoring_at", "resolved_at"]
-    values = {f: getattr(incident, f) - shift for f in fields if getattr(incident, f)}
-    Incident.objects.filter(pk=incident.pk).update(**values)
-    for event in TimelineEvent.objects.filter(incident=incident):
-        TimelineEvent.objects.filter(pk=event.pk).update(at=event.at - shift)
+class _Clock:
+    """The demo's own clock: `at(minutes=4)` moves it to four minutes after its start."""
+
+    def __init__(self, start: datetime):
+        self.start = start
+        self.traveller = None
+        self(minutes=0)
+
+    def __call__(self, **after) -> None:
+        self.stop()
+        self.traveller = time_machine.travel(self.start + timedelta(**after), tick=True)
+        self.traveller.start()
+
+    def stop(self) -> None:
+        if self.traveller is not None:
+            self.traveller.stop()
+            self.traveller = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

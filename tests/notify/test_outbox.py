@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tocsin.accounts.models import User
+from tocsin.errors import PermissionDenied
 from tocsin.notify.models import OutboxMessage, OutboxState
-from tocsin.notify.services import enqueue, enqueue_page_email
+from tocsin.notify.services import enqueue, enqueue_page_email, retry_now
 
 from .conftest import email_method
 
@@ -159,3 +160,27 @@ def test_an_admin_can_send_failed_messages_again(client, db):
     assert response.status_code == 302
     message.refresh_from_db()
     assert (message.state, message.attempts) == (OutboxState.PENDING, 0)
+
+
+def test_sending_again_leaves_a_message_in_flight_alone(db):
+    failed, sending = _enqueue(), _enqueue(key="in-flight")
+    OutboxMessage.objects.filter(pk=failed.pk).update(state=OutboxState.FAILED, attempts=8)
+    OutboxMessage.objects.filter(pk=sending.pk).update(state=OutboxState.SENDING, attempts=1)
+    admin = User.objects.create_superuser("root@example.com", "pw", display_name="Root")
+
+    again = retry_now(messages=OutboxMessage.objects.all(), by=admin)
+
+    assert again == 1
+    sending.refresh_from_db()
+    assert (sending.state, sending.attempts) == (OutboxState.SENDING, 1)
+
+
+def test_only_an_admin_sends_messages_again(db, lead):
+    message = _enqueue()
+    OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxState.FAILED, attempts=8)
+
+    with pytest.raises(PermissionDenied, match="only an admin"):
+        retry_now(messages=OutboxMessage.objects.all(), by=lead)
+
+    message.refresh_from_db()
+    assert message.state == OutboxState.FAILED

@@ -122,7 +122,7 @@ def test_a_level_with_nobody_to_page_is_skipped_at_once(
     run_due_escalations()
 
     assert incident.timeline.filter(
-        kind=Event.NOTE, message="Level 1 skipped: nobody is on call in 'Nights'"
+        kind=Event.ESCALATION, message="Level 1 skipped: nobody is on call in 'Nights'"
     ).exists()
     assert paged_addresses() == ["alice@example.com"]
 

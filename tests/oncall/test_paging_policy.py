@@ -34,8 +34,9 @@ def _runs(incident) -> list[str]:
     return list(EscalationRun.objects.filter(incident=incident).values_list("state", flat=True))
 
 
-def _notes(incident) -> list[str]:
-    return list(incident.timeline.filter(kind=Event.NOTE).values_list("message", flat=True))
+def _remarks(incident) -> list[str]:
+    """What the escalation engine said on the timeline, in its own kind of entry."""
+    return list(incident.timeline.filter(kind=Event.ESCALATION).values_list("message", flat=True))
 
 
 # --- Severity changes ----------------------------------------------------------------------
@@ -79,7 +80,7 @@ def test_lowering_a_p1_to_p3_stops_paging(clock, payments, p1, p3, lead, policy)
 
     assert paged_addresses() == ["bob@example.com"], "the lead is not paged at level 2"
     assert _runs(incident) == [RunState.STOPPED]
-    assert "Escalation stopped: severity lowered to P3 Moderate, which does not page" in _notes(
+    assert "Escalation stopped: severity lowered to P3 Moderate, which does not page" in _remarks(
         incident
     )
 
@@ -107,7 +108,7 @@ def test_assigning_a_triggered_incident_stops_the_escalation(
 
     assert paged_addresses() == ["bob@example.com"]
     assert _runs(incident) == [RunState.STOPPED]
-    assert "Escalation stopped: assigned to Bob Okafor by Alice Novak" in _notes(incident)
+    assert "Escalation stopped: assigned to Bob Okafor by Alice Novak" in _remarks(incident)
 
 
 # --- Acknowledgement timeout ---------------------------------------------------------------
@@ -142,7 +143,7 @@ def test_an_acknowledged_p1_left_unresolved_is_triggered_again_and_pages_afresh(
     incident.refresh_from_db()
     assert incident.status == Status.TRIGGERED
     assert incident.acknowledged_by is None
-    retriggered = incident.timeline.get(kind=Event.STATUS_CHANGED, data__to=Status.TRIGGERED)
+    retriggered = incident.timeline.get(kind=Event.RETRIGGERED, data__to=Status.TRIGGERED)
     assert retriggered.actor_name == "Escalation"
     assert retriggered.message == (
         "Triggered again: acknowledged by Bob Okafor 30 minutes ago and not resolved "
@@ -189,7 +190,7 @@ def test_resolving_disarms_the_acknowledgement_timeout(clock, payments, p1, lead
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
     assert AcknowledgementTimer.objects.get(incident=incident).due_at is None
-    assert not incident.timeline.filter(kind=Event.STATUS_CHANGED).exists()
+    assert not incident.timeline.filter(kind=Event.RETRIGGERED).exists()
 
 
 def test_a_severity_without_timeout_never_retriggers(clock, payments, p1, lead, member, policy):

@@ -7,4 +7,13 @@ class AlertingConfig(AppConfig):
     verbose_name = "Alerting"
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from tocsin.incidents import reactions
+        from tocsin.incidents.models import Event
+
+        from .reactions import close_alerts_with_their_incident
+
+        reactions.register(
+            close_alerts_with_their_incident,
+            order=reactions.ALERTS,
+            kinds=[Event.RESOLVED, Event.CANCELLED],
+        )

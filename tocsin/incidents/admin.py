@@ -17,24 +17,33 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class RoleAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
-    extra = 0
-
-
-class TimelineEventInline(admin.TabularInline):
-    model = TimelineEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["at", "kind", "actor_name", "via", "message"]
-    fields = readonly_fields
+class _ReadOnly:
+    """Incidents change through their services (the web page, the API, the command line, chat),
+    which check who may, write the timeline and keep paging true: the admin only shows them."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RoleAssignmentInline(_ReadOnly, admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+
+
+class TimelineEventInline(_ReadOnly, admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+    fields = ["at", "kind", "actor_name", "via", "message"]
+
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["reference", "title", "severity", "status", "team", "reported_at", "drill"]
     list_filter = ["status", "severity", "team", "drill", "source"]
     search_fields = ["title", "description"]
@@ -43,9 +52,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["incident", "at", "kind", "actor_name", "via", "message"]
     list_filter = ["kind", "via"]
-
-    def has_change_permission(self, request, obj=None):
-        return False

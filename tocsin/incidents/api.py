@@ -21,6 +21,7 @@ from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef, refuse_nul
 from . import services
 from .models import (
     Channel,
+    Event,
     Incident,
     Role,
     RoleAssignment,
@@ -152,11 +153,17 @@ class IncidentPage(Schema):
     items: list[IncidentOut]
 
 
+TimelineKind = Literal[tuple(Event.values)]
+
+
 class TimelineEventOut(Schema):
     id: int
     at: datetime
-    kind: str
-    actor: UserOut | None
+    kind: TimelineKind = Field(
+        description="What happened. `escalation` and `retriggered` are written by the "
+        'escalation engine (actor null, actor_name "Escalation"); `note` is always a person\'s.'
+    )
+    actor: UserOut | None = Field(description="The person who acted; null for Tocsin itself.")
     actor_name: str
     via: str
     message: str

@@ -232,6 +232,11 @@ class Event(models.TextChoices):
     ALERT = "alert", "Alert"
     PAGE_SENT = "page_sent", "Page sent"
     PAGE_FAILED = "page_failed", "Page failed"
+    # Written by the escalation engine, not by a person: escalation stopped, a level that
+    # reached nobody, the end of the policy.
+    ESCALATION = "escalation", "Escalation"
+    # Back to triggered while still open: the acknowledgement timed out.
+    RETRIGGERED = "retriggered", "Triggered again"
     UPDATED = "updated", "Details updated"
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Reopened"

@@ -1,7 +1,9 @@
-from django.contrib import admin
-from django.utils import timezone
+from django.contrib import admin, messages
 
-from .models import AcknowledgeLinkUse, ChatChannel, OutboxMessage, OutboxState
+from tocsin.errors import DomainError
+
+from .models import AcknowledgeLinkUse, ChatChannel, OutboxMessage
+from .services import retry_now
 
 
 @admin.register(OutboxMessage)
@@ -32,9 +34,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send failed or waiting messages again now")
     def retry_now(self, request, queryset):
-        updated = queryset.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
-            state=OutboxState.PENDING, next_attempt_at=timezone.now(), attempts=0
-        )
+        try:
+            updated = retry_now(messages=queryset, by=request.user)
+        except DomainError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return
         self.message_user(request, f"{updated} message(s) will be sent again within seconds.")
 
 

@@ -1,8 +1,11 @@
 """Every write to the outbox: messages are enqueued in the transaction that decided to send them."""
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from tocsin.accounts.models import ContactKind, ContactMethod, User
+from tocsin.accounts.permissions import ensure_admin
 from tocsin.incidents.models import Incident, TimelineEvent
 
 from . import emails
@@ -234,3 +237,16 @@ def enqueue_chat_notice(
         purpose=Purpose.CHAT_POST,
         data={"chat": chat.pk, "reply_to": post.pk if post else None},
     )
+
+
+def retry_now(*, messages: QuerySet[OutboxMessage], by: User) -> int:
+    """Send failed or waiting messages again at once, with fresh attempts (an admin's action).
+
+    A message being sent right now (state `sending`) is left alone: resetting it would send it
+    twice. Returns how many will be sent again.
+    """
+    ensure_admin(by)
+    with transaction.atomic():
+        return messages.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
+            state=OutboxState.PENDING, next_attempt_at=timezone.now(), attempts=0, last_error=""
+        )

@@ -178,7 +178,7 @@ def stop_escalation(
         if not quiet:
             _record(
                 incident,
-                Event.NOTE,
+                Event.ESCALATION,
                 message=f"Escalation stopped: {reason}",
                 data={"escalation": "stopped", "run": run.pk},
             )
@@ -210,7 +210,7 @@ def _acknowledgement_timed_out(timer: AcknowledgementTimer, now: datetime) -> No
         return
     owner = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
     waited = _duration(now - timer.armed_at)
-    # The receivers start the escalation again in this transaction (status back to triggered).
+    # Its reactions start the escalation again in this transaction (status back to triggered).
     retrigger(
         incident=incident,
         system=ENGINE,
@@ -303,8 +303,9 @@ def _record(incident: Incident, kind: str, *, message: str, data: dict):
     )
 
 
-def _note(incident: Incident, message: str, **data) -> None:
-    _record(incident, Event.NOTE, message=message, data={"escalation": True, **data})
+def _remark(incident: Incident, message: str, **data) -> None:
+    """The engine's own words on the timeline ("level 2 reached nobody"), not a person's note."""
+    _record(incident, Event.ESCALATION, message=message, data={"escalation": True, **data})
 
 
 def _finish(run: EscalationRun, state: str, reason: str, now: datetime) -> None:
@@ -327,7 +328,7 @@ def _advance(run: EscalationRun, now: datetime) -> None:
             if run.repeat_index >= policy["repeat"]:
                 passes = run.repeat_index + 1
                 _finish(run, RunState.EXHAUSTED, "nobody acknowledged", now)
-                _note(
+                _remark(
                     incident,
                     f"Escalation ended: nobody acknowledged after {passes} "
                     f"pass{'es' if passes > 1 else ''} through '{policy['name']}'",
@@ -338,7 +339,7 @@ def _advance(run: EscalationRun, now: datetime) -> None:
             run.level_index = 0
         if skipped_in_a_row >= len(levels):
             _finish(run, RunState.EXHAUSTED, "no level has anybody to page", now)
-            _note(
+            _remark(
                 incident,
                 f"Escalation ended: no level of '{policy['name']}' has anybody to page",
                 run=run.pk,
@@ -349,7 +350,7 @@ def _advance(run: EscalationRun, now: datetime) -> None:
         run.level_index += 1
         if not people:
             skipped_in_a_row += 1
-            _note(
+            _remark(
                 incident,
                 f"Level {level['position']} skipped: {'; '.join(empty) or 'nobody to page'}",
                 run=run.pk,

@@ -7,4 +7,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from tocsin.incidents import reactions
+
+        from .payloads import EVENT_TYPES
+        from .reactions import tell_the_webhooks
+
+        reactions.register(tell_the_webhooks, order=reactions.WEBHOOKS, kinds=EVENT_TYPES)

@@ -15,13 +15,15 @@ from tocsin.incidents.models import Event, Incident, Role, TimelineEvent
 
 from .models import PING, EventType, Webhook
 
-# Timeline kinds that are not here (roles, alerts, pages sent or failed) send nothing: a failed
-# webhook delivery is itself a timeline event and must not produce more webhooks.
+# Timeline kinds that are not here (roles, alerts, pages sent or failed, the escalation engine's
+# remarks) send nothing: a failed webhook delivery is itself a timeline event and must not
+# produce more webhooks, and `note_added` means a person wrote something.
 EVENT_TYPES: dict[str, str] = {
     Event.CREATED: EventType.TRIGGERED,
     Event.ACKNOWLEDGED: EventType.ACKNOWLEDGED,
     Event.ASSIGNED: EventType.UPDATED,
     Event.STATUS_CHANGED: EventType.UPDATED,
+    Event.RETRIGGERED: EventType.UPDATED,
     Event.SEVERITY_CHANGED: EventType.UPDATED,
     Event.UPDATED: EventType.UPDATED,
     Event.NOTE: EventType.NOTE_ADDED,

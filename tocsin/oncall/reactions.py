@@ -1,5 +1,6 @@
 """The escalation engine follows incidents, inside the transaction that changed them: the timer
-rows exist, or are stopped, exactly when that change commits.
+rows exist, or are stopped, exactly when that change commits. Registered in apps.py, listed in
+tocsin/incidents/reactions.py.
 
 - Declared, reopened or triggered again: a paging severity escalates; another tells the team.
 - Severity raised to a paging one while nobody has acknowledged: escalation starts; lowered
@@ -9,13 +10,9 @@ rows exist, or are stopped, exactly when that change commits.
 - Resolved or cancelled: escalation stops and the timeout is disarmed.
 """
 
-from django.dispatch import receiver
-
 from tocsin.incidents.models import Event, Incident, Status, TimelineEvent
-from tocsin.incidents.signals import timeline_recorded
 from tocsin.notify.models import Purpose
 from tocsin.notify.services import enqueue_team_notification
-from tocsin.notify.signals import delivery_failed
 
 from .escalation import (
     ACKNOWLEDGED_STATUSES,
@@ -28,29 +25,8 @@ from .escalation import (
 )
 
 
-@receiver(timeline_recorded)
-def escalate_paging_incidents(sender, incident: Incident, event: TimelineEvent, **kwargs):
-    kind, to = event.kind, event.data.get("to")
-    if kind in (Event.CREATED, Event.REOPENED) or (
-        kind == Event.STATUS_CHANGED and to == Status.TRIGGERED
-    ):
-        _page_or_tell_the_team(incident, event)
-    elif kind == Event.SEVERITY_CHANGED:
-        _follow_severity(incident, event)
-    elif kind in (Event.ACKNOWLEDGED, Event.ASSIGNED):
-        owner = incident.acknowledged_by
-        by = f"assigned to {owner} by" if kind == Event.ASSIGNED else "acknowledged by"
-        stop_escalation(incident, reason=f"{by} {event.actor_name}", now=event.at)
-        arm_acknowledgement_timer(incident, since=event.at)
-    elif kind == Event.STATUS_CHANGED and to in ACKNOWLEDGED_STATUSES:
-        arm_acknowledgement_timer(incident, since=event.at)
-    elif kind in (Event.RESOLVED, Event.CANCELLED):
-        verb = "resolved" if kind == Event.RESOLVED else "cancelled"
-        stop_escalation(incident, reason=f"{verb} by {event.actor_name}", now=event.at)
-        disarm_acknowledgement_timer(incident)
-
-
-def _page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:
+def page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:
+    """A paging severity starts escalation; any other e-mails the team's list."""
     if incident.severity.pages_oncall:
         start_escalation(incident, now=event.at)
     else:
@@ -61,7 +37,8 @@ def _page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:
         )
 
 
-def _follow_severity(incident: Incident, event: TimelineEvent) -> None:
+def follow_severity(incident: Incident, event: TimelineEvent) -> None:
+    """Raised to a paging severity: escalate if nobody owns it; lowered: stop paging."""
     severity = incident.severity
     if severity.pages_oncall:
         if incident.status == Status.TRIGGERED and not has_active_escalation(incident):
@@ -74,7 +51,28 @@ def _follow_severity(incident: Incident, event: TimelineEvent) -> None:
         arm_acknowledgement_timer(incident, since=event.at)
 
 
-@receiver(delivery_failed)
-def page_the_next_contact_method(sender, message, reason, **kwargs):
+def stop_for_the_owner(incident: Incident, event: TimelineEvent) -> None:
+    """Somebody owns it: stop escalation and arm the acknowledgement timeout."""
+    owner = incident.acknowledged_by
+    by = f"assigned to {owner} by" if event.kind == Event.ASSIGNED else "acknowledged by"
+    stop_escalation(incident, reason=f"{by} {event.actor_name}", now=event.at)
+    arm_acknowledgement_timer(incident, since=event.at)
+
+
+def rearm_on_progress(incident: Incident, event: TimelineEvent) -> None:
+    """Identified or monitoring: work goes on, so the acknowledgement timeout starts again."""
+    if event.data.get("to") in ACKNOWLEDGED_STATUSES:
+        arm_acknowledgement_timer(incident, since=event.at)
+
+
+def stop_when_closed(incident: Incident, event: TimelineEvent) -> None:
+    """Resolved or cancelled: stop escalation and disarm the acknowledgement timeout."""
+    verb = "resolved" if event.kind == Event.RESOLVED else "cancelled"
+    stop_escalation(incident, reason=f"{verb} by {event.actor_name}", now=event.at)
+    disarm_acknowledgement_timer(incident)
+
+
+def page_the_next_contact_method(sender, message, reason, **kwargs) -> None:
+    """A page that will never be delivered: try the person's next contact method."""
     if message.purpose == Purpose.PAGE:
         next_contact_method(message)

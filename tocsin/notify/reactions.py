@@ -1,0 +1,55 @@
+"""Outbox messages that follow from what happens to incidents, queued inside the transaction
+that made the change: they exist exactly when that change commits. Registered in apps.py,
+listed in tocsin/incidents/reactions.py."""
+
+from tocsin.incidents.models import Event, Incident, TimelineEvent
+
+from .chat import resolution_notice
+from .models import ChatChannel
+from .services import (
+    enqueue_chat_edits,
+    enqueue_chat_notice,
+    enqueue_chat_post,
+    enqueue_resolution_email,
+)
+
+# What changes an incident's chat message: its status, owner, severity, title or resolution.
+EDITS_CHAT = [
+    Event.ACKNOWLEDGED,
+    Event.ASSIGNED,
+    Event.STATUS_CHANGED,
+    Event.RETRIGGERED,
+    Event.SEVERITY_CHANGED,
+    Event.UPDATED,
+    Event.RESOLVED,
+    Event.CANCELLED,
+    Event.REOPENED,
+]
+
+
+def post_chat_cards(incident: Incident, event: TimelineEvent) -> None:
+    """Post the incident's card to each of the team's chats, whatever its severity."""
+    for chat in ChatChannel.objects.filter(team=incident.team_id):
+        enqueue_chat_post(incident, chat, idempotency_key=f"chat-post:{chat.pk}:{event.pk}")
+
+
+def edit_chat_cards(incident: Incident, event: TimelineEvent) -> None:
+    """Edit every live chat message of the incident to show it as it is now."""
+    enqueue_chat_edits(incident, event)
+
+
+def mail_the_resolution(incident: Incident, event: TimelineEvent) -> None:
+    """E-mail the team's list who resolved it, when, and how."""
+    enqueue_resolution_email(incident, event)
+
+
+def reply_in_the_chats(incident: Incident, event: TimelineEvent) -> None:
+    """Reply in each chat's thread: resolved, reopened, or triggered again (an edit is silent)."""
+    if event.kind == Event.RESOLVED:
+        text = resolution_notice(incident)
+    else:
+        text = f"{incident.reference}: {event.message}"
+    for chat in ChatChannel.objects.filter(team=incident.team_id):
+        enqueue_chat_notice(
+            incident, chat, text, idempotency_key=f"chat-notice:{chat.pk}:{event.pk}"
+        )
