@@ -430,6 +430,19 @@ def test_a_lead_creates_a_rule_for_their_team_with_matchers_as_text_or_objects(
     assert RoutingRule.objects.get().grouping_key == "{labels.cluster}/{labels.alertname}"
 
 
+def test_a_rule_created_disabled_is_written_once_and_never_enabled(
+    api_as, lead, payments, prometheus, rule_writes
+):
+    response = api_as(lead).post(
+        "/rules",
+        {"name": "Quiet", "team": "payments", "integration": prometheus.pk, "enabled": False},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["enabled"] is False
+    assert rule_writes == [(True, False)]
+    assert not RoutingRule.objects.get().enabled
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "field", "message"),
     [

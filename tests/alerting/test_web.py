@@ -586,6 +586,18 @@ def test_a_rule_is_created_from_matchers_written_as_text(signed_in, lead, paymen
     assert rule.grouping_key == "{labels.cluster}/{labels.alertname}"
 
 
+def test_a_rule_created_disabled_is_written_once_and_never_enabled(
+    signed_in, lead, payments, prometheus, rule_writes
+):
+    response = signed_in(lead).post(
+        reverse("rule-create"),
+        rule_form(integration=prometheus.pk, team=payments.pk, enabled=""),
+    )
+    assert response.status_code == 302
+    assert rule_writes == [(True, False)]
+    assert not RoutingRule.objects.get().enabled
+
+
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [

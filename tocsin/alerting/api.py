@@ -652,6 +652,7 @@ def create_rule(request, payload: RuleIn):
         name=payload.name,
         matchers=_matchers(payload.matchers),
         position=payload.position,
+        enabled=payload.enabled,
         integration=integration,
         team=_team(payload.team),
         service=_service(payload.service),
@@ -660,8 +661,6 @@ def create_rule(request, payload: RuleIn):
         grouping_key=payload.grouping_key,
         suppress=payload.suppress,
     )
-    if not payload.enabled:
-        rule = services.update_rule(rule=rule, by=request.user, enabled=False)
     return Status(201, _rule_detail(rule))
 
 

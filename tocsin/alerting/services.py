@@ -296,6 +296,7 @@ def create_rule(
     name: str,
     matchers,
     position: int = 100,
+    enabled: bool = True,
     integration=None,
     team=None,
     service=None,
@@ -304,10 +305,12 @@ def create_rule(
     grouping_key: str = "",
     suppress: bool = False,
 ) -> RoutingRule:
+    """A new routing rule, written once: one created disabled is never evaluated."""
     _ensure_manages_rules(team, by, action="add routing rules")
     rule = RoutingRule(
         position=_clean_position(position),
         name=_clean_name(name, "rule a name"),
+        enabled=bool(enabled),
         integration=integration,
         matchers=_clean_matchers(matchers),
         team=team,
@@ -318,7 +321,8 @@ def create_rule(
         suppress=bool(suppress),
     )
     _ensure_rule_scope(team, integration, by)
-    rule.save()
+    with transaction.atomic():
+        rule.save()
     return rule
 
 

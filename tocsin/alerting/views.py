@@ -293,11 +293,7 @@ def _save_rule(request, form, rule=None):
     """Create or change a rule from a valid form; the DomainError is left to the caller."""
     fields = form.rule_fields()
     if rule is None:
-        enabled = fields.pop("enabled")
-        rule = services.create_rule(by=request.user, **fields)
-        if not enabled:
-            rule = services.update_rule(rule=rule, by=request.user, enabled=False)
-        return rule
+        return services.create_rule(by=request.user, **fields)
     return services.update_rule(rule=rule, by=request.user, **fields)
 
 
