@@ -883,6 +883,21 @@ def test_windows_are_listed_as_now_upcoming_and_past_and_end_now(
         assert not MaintenanceWindow.objects.filter(pk=upcoming.pk).exists()
 
 
+def test_a_window_ended_the_instant_it_starts_is_cancelled(signed_in, member, checkout):
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        window = schedule_maintenance(
+            service=checkout,
+            starts_at=NOW,
+            ends_at=NOW + timedelta(hours=1),
+            reason="Failover test",
+            by=member,
+        )
+    with time_machine.travel(NOW, tick=False):
+        response = signed_in(member).post(reverse("maintenance-end", args=[window.pk]), follow=True)
+    assert "Upcoming maintenance of Checkout cancelled." in page_text(response)
+    assert not MaintenanceWindow.objects.exists()
+
+
 def test_an_alert_after_the_window_ended_pages_again(
     signed_in, member, prometheus, firing, maintenance
 ):

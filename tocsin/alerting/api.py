@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, field_validator
 
@@ -301,7 +300,7 @@ class MaintenanceOut(Schema):
 
     @staticmethod
     def resolve_state(window: MaintenanceWindow) -> str:
-        if getattr(window, "cancelled", False):
+        if window.cancelled:
             return "cancelled"
         return selectors.maintenance_state(window)
 
@@ -759,8 +758,7 @@ def end_maintenance(request, window_id: int):
     window = _windows().filter(pk=window_id).first()
     if window is None:
         raise NotFound(f"no maintenance window {window_id}")
-    started = window.starts_at <= timezone.now()
-    services.end_maintenance(window=window, by=request.user)
-    if not started:
-        window.pk, window.cancelled = window_id, True
+    window = services.end_maintenance(window=window, by=request.user)
+    if window.cancelled:
+        window.pk = window_id  # deleted, and still answered with its id
     return window

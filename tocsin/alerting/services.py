@@ -452,7 +452,10 @@ def schedule_maintenance(
 
 
 def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
-    """End a window now (or delete it if it has not started)."""
+    """End a running window now; one that has not started is deleted and comes back `cancelled`.
+
+    A window that starts this very instant has not started: it cannot end when it starts.
+    """
     ensure_can_write(by)
     if not (by.is_admin or is_member(window.service.team, by)):
         raise PermissionDenied(f"only members of {window.service.team.name} may end this window")
@@ -464,6 +467,7 @@ def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
     with transaction.atomic():
         if window.starts_at >= now:
             window.delete()
+            window.cancelled = True
         else:
             window.ends_at = now
             window.save(update_fields=["ends_at"])

@@ -466,16 +466,15 @@ def maintenance_create(request):
 @require_POST
 def maintenance_end(request, pk: int):
     window = get_object_or_404(MaintenanceWindow.objects.select_related("service__team"), pk=pk)
-    started = window.starts_at <= timezone.now()
     try:
-        services.end_maintenance(window=window, by=request.user)
+        window = services.end_maintenance(window=window, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
             request,
-            f"Maintenance of {window.service} ended: its alerts page again."
-            if started
-            else f"Upcoming maintenance of {window.service} cancelled.",
+            f"Upcoming maintenance of {window.service} cancelled."
+            if window.cancelled
+            else f"Maintenance of {window.service} ended: its alerts page again.",
         )
     return redirect("maintenance-list")
