@@ -529,11 +529,7 @@ def list_integrations(request, team: str | None = None, kind: str | None = None)
     if team:
         integrations = integrations.filter(team=team_by_slug(team, field="team"))
     if kind:
-        if kind not in Kind.values:
-            raise ValidationFailed(
-                f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-            )
-        integrations = integrations.filter(kind=kind)
+        integrations = integrations.filter(kind=services.clean_kind(kind))
     return integrations.order_by("team__name", "name")
 
 
@@ -703,11 +699,7 @@ def list_severity_mappings(request, kind: str | None = None):
         "kind", "severity__rank", "value"
     )
     if kind:
-        if kind not in Kind.values:
-            raise ValidationFailed(
-                f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-            )
-        mappings = mappings.filter(kind=kind)
+        mappings = mappings.filter(kind=services.clean_kind(kind))
     return mappings
 
 

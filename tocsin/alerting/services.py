@@ -36,6 +36,15 @@ def _ensure_manages(team, by) -> None:
     ensure_manages_team(team, by, what="alerting")
 
 
+def clean_kind(kind: str) -> str:
+    """`kind` when it names a kind of integration; else the error that lists the kinds."""
+    if kind not in Kind.values:
+        raise ValidationFailed(
+            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
+        )
+    return kind
+
+
 def _clean_name(name: str, example: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -90,10 +99,7 @@ def create_integration(
     heartbeat_grace: timedelta | None = None,
 ) -> Integration:
     _ensure_manages(team, by)
-    if kind not in Kind.values:
-        raise ValidationFailed(
-            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-        )
+    clean_kind(kind)
     name = _clean_name(name, "integration a name, e.g. 'Prometheus production'")
     if kind == Kind.HEARTBEAT and not heartbeat_interval:
         raise ValidationFailed("a heartbeat needs an interval", field="heartbeat_interval")
@@ -402,10 +408,7 @@ def delete_rule(*, rule: RoutingRule, by) -> None:
 def set_severity_mapping(*, kind: str, value: str, severity, by) -> SeverityMapping | None:
     """Map a source's severity word to a rung of the ladder; no severity removes the mapping."""
     ensure_admin(by)
-    if kind not in Kind.values:
-        raise ValidationFailed(
-            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-        )
+    clean_kind(kind)
     value = (value or "").strip().lower()
     if not value:
         raise ValidationFailed("give the source's word, e.g. critical", field="value")
