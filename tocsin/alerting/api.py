@@ -15,7 +15,8 @@ from pydantic import StrictBool, StrictInt, field_validator
 from tocsin.accounts.api import team_by_slug
 from tocsin.accounts.models import InstanceRole, Membership, MembershipRole
 from tocsin.errors import NotFound, ValidationFailed
-from tocsin.incidents.models import Service, Severity
+from tocsin.incidents.api import severity_by_key
+from tocsin.incidents.models import Service
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, refuse_nul
 
 from . import selectors, services
@@ -461,16 +462,6 @@ def _service(slug: str | None, *, field: str = "service") -> Service | None:
     return service
 
 
-def _severity(key: str | None, *, field: str = "severity") -> Severity | None:
-    if key is None:
-        return None
-    severity = Severity.objects.filter(key__iexact=key.strip()).first()
-    if severity is None:
-        keys = ", ".join(Severity.objects.order_by("rank").values_list("key", flat=True))
-        raise ValidationFailed(f"unknown severity {key!r}; use one of {keys}", field=field)
-    return severity
-
-
 def _team(slug: str | None, *, field: str = "team"):
     return None if slug is None else team_by_slug(slug, field=field)
 
@@ -542,7 +533,7 @@ def create_integration(request, payload: IntegrationIn):
         team=team_by_slug(payload.team, field="team"),
         by=request.user,
         service=_service(payload.service),
-        severity=_severity(payload.severity),
+        severity=severity_by_key(payload.severity),
         signing_secret=payload.signing_secret,
         signature_header=payload.signature_header,
         heartbeat_interval=_duration(payload.heartbeat_interval_seconds),
@@ -580,7 +571,7 @@ def update_integration(request, integration_id: int, payload: IntegrationPatch):
     if "service" in given:
         changes["service"] = _service(given["service"])
     if "severity" in given:
-        changes["severity"] = _severity(given["severity"])
+        changes["severity"] = severity_by_key(given["severity"])
     services.update_integration(integration=integration, by=request.user, **changes)
     return _integration(integration_id)
 
@@ -651,7 +642,7 @@ def create_rule(request, payload: RuleIn):
         integration=integration,
         team=_team(payload.team),
         service=_service(payload.service),
-        severity=_severity(payload.severity),
+        severity=severity_by_key(payload.severity),
         runbook_url=payload.runbook_url,
         grouping_key=payload.grouping_key,
         suppress=payload.suppress,
@@ -681,7 +672,7 @@ def update_rule(request, rule_id: int, payload: RulePatch):
     if "service" in given:
         changes["service"] = _service(given["service"])
     if "severity" in given:
-        changes["severity"] = _severity(given["severity"])
+        changes["severity"] = severity_by_key(given["severity"])
     rule = services.update_rule(rule=rule, by=request.user, **changes)
     return _rule_detail(rule)
 
@@ -710,7 +701,7 @@ def list_severity_mappings(request, kind: str | None = None):
 def set_severity_mapping(request, kind: str, value: str, payload: SeverityMappingIn):
     """Admins only. A null severity removes the mapping (204)."""
     mapping = services.set_severity_mapping(
-        kind=kind, value=value, severity=_severity(payload.severity), by=request.user
+        kind=kind, value=value, severity=severity_by_key(payload.severity), by=request.user
     )
     return Status(204, None) if mapping is None else mapping
 
