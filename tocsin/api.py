@@ -10,7 +10,7 @@ import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest
 from django.urls import re_path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -22,6 +22,7 @@ from tocsin.accounts.api import router as accounts_router
 from tocsin.accounts.services import user_for_token
 from tocsin.alerting.api import router as alerting_router
 from tocsin.errors import DomainError, PermissionDenied
+from tocsin.http import error_response
 from tocsin.incidents.api import router as incidents_router
 
 logger = logging.getLogger(__name__)
@@ -86,12 +87,6 @@ class BrowserSession(SessionAuth):
                 "header, or use an API token"
             )
         return user
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None):
-    return JsonResponse(
-        {"error": {"code": code, "message": message, "field": field}}, status=status
-    )
 
 
 def not_found(request: HttpRequest, *args, **kwargs):
