@@ -1,6 +1,7 @@
 import pytest
+from django.db.models.signals import post_save
 
-from tocsin.alerting.models import Integration, Kind
+from tocsin.alerting.models import Integration, Kind, RoutingRule
 from tocsin.alerting.sources import Action, ParsedAlert
 
 
@@ -10,6 +11,19 @@ def prometheus(payments, checkout, severities):
     return Integration.objects.create(
         kind=Kind.ALERTMANAGER, name="Prometheus", team=payments, service=checkout
     )
+
+
+@pytest.fixture
+def rule_writes():
+    """Every write of a routing rule while the test runs, as (created, enabled)."""
+    writes = []
+
+    def record(sender, instance, created, **kwargs):
+        writes.append((created, instance.enabled))
+
+    post_save.connect(record, sender=RoutingRule, weak=False)
+    yield writes
+    post_save.disconnect(record, sender=RoutingRule)
 
 
 @pytest.fixture

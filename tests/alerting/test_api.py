@@ -430,6 +430,19 @@ def test_a_lead_creates_a_rule_for_their_team_with_matchers_as_text_or_objects(
     assert RoutingRule.objects.get().grouping_key == "{labels.cluster}/{labels.alertname}"
 
 
+def test_a_rule_created_disabled_is_written_once_and_never_enabled(
+    api_as, lead, payments, prometheus, rule_writes
+):
+    response = api_as(lead).post(
+        "/rules",
+        {"name": "Quiet", "team": "payments", "integration": prometheus.pk, "enabled": False},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["enabled"] is False
+    assert rule_writes == [(True, False)]
+    assert not RoutingRule.objects.get().enabled
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "field", "message"),
     [
@@ -716,3 +729,21 @@ def test_windows_are_listed_by_state_and_ended(api_as, member, checkout):
         assert cancelled == {**cancelled, "id": upcoming["id"], "state": "cancelled"}
         assert not MaintenanceWindow.objects.filter(pk=upcoming["id"]).exists()
         assert_error(client.post("/maintenance/999/end"), 404, "not_found")
+
+
+def test_a_window_ended_the_instant_it_starts_is_cancelled(api_as, member, checkout):
+    client = api_as(member)
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        window = client.post(
+            "/maintenance",
+            {
+                "service": "checkout",
+                "starts_at": "2026-11-24T12:00Z",
+                "ends_at": "2026-11-24T13:00Z",
+                "reason": "Failover test",
+            },
+        ).json()
+    with time_machine.travel(NOW, tick=False):
+        ended = client.post(f"/maintenance/{window['id']}/end").json()
+    assert (ended["id"], ended["state"]) == (window["id"], "cancelled")
+    assert not MaintenanceWindow.objects.exists()

@@ -586,6 +586,18 @@ def test_a_rule_is_created_from_matchers_written_as_text(signed_in, lead, paymen
     assert rule.grouping_key == "{labels.cluster}/{labels.alertname}"
 
 
+def test_a_rule_created_disabled_is_written_once_and_never_enabled(
+    signed_in, lead, payments, prometheus, rule_writes
+):
+    response = signed_in(lead).post(
+        reverse("rule-create"),
+        rule_form(integration=prometheus.pk, team=payments.pk, enabled=""),
+    )
+    assert response.status_code == 302
+    assert rule_writes == [(True, False)]
+    assert not RoutingRule.objects.get().enabled
+
+
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [
@@ -869,6 +881,21 @@ def test_windows_are_listed_as_now_upcoming_and_past_and_end_now(
         response = client.post(reverse("maintenance-end", args=[upcoming.pk]), follow=True)
         assert "Upcoming maintenance of Checkout cancelled." in page_text(response)
         assert not MaintenanceWindow.objects.filter(pk=upcoming.pk).exists()
+
+
+def test_a_window_ended_the_instant_it_starts_is_cancelled(signed_in, member, checkout):
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        window = schedule_maintenance(
+            service=checkout,
+            starts_at=NOW,
+            ends_at=NOW + timedelta(hours=1),
+            reason="Failover test",
+            by=member,
+        )
+    with time_machine.travel(NOW, tick=False):
+        response = signed_in(member).post(reverse("maintenance-end", args=[window.pk]), follow=True)
+    assert "Upcoming maintenance of Checkout cancelled." in page_text(response)
+    assert not MaintenanceWindow.objects.exists()
 
 
 def test_an_alert_after_the_window_ended_pages_again(

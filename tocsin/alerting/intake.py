@@ -14,6 +14,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from tocsin.http import Refused
+
 from .ingest import ingest, record_heartbeat
 from .models import AlertEvent, Integration, Kind
 from .sources import PayloadError, signatures
@@ -21,21 +23,6 @@ from .sources.registry import parse
 
 # A signed timestamp older than this is a replay.
 SIGNATURE_MAX_AGE_SECONDS = 300
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, *, field=None, headers=None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.field, self.headers = field, headers or {}
-
-
-def _error(refused: Refused) -> JsonResponse:
-    body = {"error": {"code": refused.code, "message": refused.message, "field": refused.field}}
-    response = JsonResponse(body, status=refused.status)
-    for name, value in refused.headers.items():
-        response[name] = value
-    return response
 
 
 def integration_for(token: str) -> Integration | None:
@@ -147,7 +134,7 @@ def receive(request, token: str, kind: str):
         else:
             outcomes = ingest(integration=integration, alerts=alerts)
     except Refused as refused:
-        return _error(refused)
+        return refused.response()
     return JsonResponse(
         {
             "status": "accepted",
@@ -171,10 +158,7 @@ def _pagerduty_error(status: int, errors: list[str], *, headers=None) -> JsonRes
         body = {"status": "Unrecognized object", "message": "Event object format is unrecognized"}
     else:
         body = {"status": "invalid event", "message": "Event object is invalid"}
-    response = JsonResponse({**body, "errors": errors}, status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
+    return JsonResponse({**body, "errors": errors}, status=status, headers=headers)
 
 
 @csrf_exempt

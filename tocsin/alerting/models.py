@@ -187,6 +187,8 @@ class MaintenanceWindow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Not a column: services.end_maintenance sets it on a window it deleted before it started.
+    cancelled = False
 
     class Meta:
         ordering = ["-starts_at"]

@@ -34,6 +34,15 @@ HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 CHANGE_ALERTING = "change its alerting"
 
 
+def clean_kind(kind: str) -> str:
+    """`kind` when it names a kind of integration; else the error that lists the kinds."""
+    if kind not in Kind.values:
+        raise ValidationFailed(
+            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
+        )
+    return kind
+
+
 def _clean_name(name: str, example: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -88,10 +97,7 @@ def create_integration(
     heartbeat_grace: timedelta | None = None,
 ) -> Integration:
     ensure_manages_team(team, by, action=CHANGE_ALERTING)
-    if kind not in Kind.values:
-        raise ValidationFailed(
-            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-        )
+    clean_kind(kind)
     name = _clean_name(name, "integration a name, e.g. 'Prometheus production'")
     if kind == Kind.HEARTBEAT and not heartbeat_interval:
         raise ValidationFailed("a heartbeat needs an interval", field="heartbeat_interval")
@@ -273,6 +279,7 @@ def create_rule(
     name: str,
     matchers,
     position: int = 100,
+    enabled: bool = True,
     integration=None,
     team=None,
     service=None,
@@ -281,10 +288,12 @@ def create_rule(
     grouping_key: str = "",
     suppress: bool = False,
 ) -> RoutingRule:
+    """A new routing rule, written once: one created disabled is never evaluated."""
     ensure_manages_routing_rules(team, by, action="add routing rules")
     rule = RoutingRule(
         position=_clean_position(position),
         name=_clean_name(name, "rule a name"),
+        enabled=bool(enabled),
         integration=integration,
         matchers=_clean_matchers(matchers),
         team=team,
@@ -295,7 +304,8 @@ def create_rule(
         suppress=bool(suppress),
     )
     ensure_may_route(team=team, integration=integration, by=by)
-    rule.save()
+    with transaction.atomic():
+        rule.save()
     return rule
 
 
@@ -373,10 +383,7 @@ def delete_rule(*, rule: RoutingRule, by) -> None:
 def set_severity_mapping(*, kind: str, value: str, severity, by) -> SeverityMapping | None:
     """Map a source's severity word to a rung of the ladder; no severity removes the mapping."""
     ensure_admin(by)
-    if kind not in Kind.values:
-        raise ValidationFailed(
-            f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}", field="kind"
-        )
+    clean_kind(kind)
     value = (value or "").strip().lower()
     if not value:
         raise ValidationFailed("give the source's word, e.g. critical", field="value")
@@ -419,7 +426,10 @@ def schedule_maintenance(
 
 
 def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
-    """End a window now (or delete it if it has not started)."""
+    """End a running window now; one that has not started is deleted and comes back `cancelled`.
+
+    A window that starts this very instant has not started: it cannot end when it starts.
+    """
     ensure_works_for_team(window.service.team, by, action="end this window")
     now = timezone.now()
     if window.ends_at <= now:
@@ -429,6 +439,7 @@ def end_maintenance(*, window: MaintenanceWindow, by) -> MaintenanceWindow:
     with transaction.atomic():
         if window.starts_at >= now:
             window.delete()
+            window.cancelled = True
         else:
             window.ends_at = now
             window.save(update_fields=["ends_at"])

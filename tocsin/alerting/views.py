@@ -290,11 +290,7 @@ def _save_rule(request, form, rule=None):
     """Create or change a rule from a valid form; the DomainError is left to the caller."""
     fields = form.rule_fields()
     if rule is None:
-        enabled = fields.pop("enabled")
-        rule = services.create_rule(by=request.user, **fields)
-        if not enabled:
-            rule = services.update_rule(rule=rule, by=request.user, enabled=False)
-        return rule
+        return services.create_rule(by=request.user, **fields)
     return services.update_rule(rule=rule, by=request.user, **fields)
 
 
@@ -467,16 +463,15 @@ def maintenance_create(request):
 @require_POST
 def maintenance_end(request, pk: int):
     window = get_object_or_404(MaintenanceWindow.objects.select_related("service__team"), pk=pk)
-    started = window.starts_at <= timezone.now()
     try:
-        services.end_maintenance(window=window, by=request.user)
+        window = services.end_maintenance(window=window, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
             request,
-            f"Maintenance of {window.service} ended: its alerts page again."
-            if started
-            else f"Upcoming maintenance of {window.service} cancelled.",
+            f"Upcoming maintenance of {window.service} cancelled."
+            if window.cancelled
+            else f"Maintenance of {window.service} ended: its alerts page again.",
         )
     return redirect("maintenance-list")

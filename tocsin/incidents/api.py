@@ -272,11 +272,14 @@ def _detail(incident: Incident) -> Incident:
     return _with_roles(incidents).get(pk=incident.pk)
 
 
-def _severity(key: str) -> Severity:
+def severity_by_key(key: str | None, *, field: str = "severity") -> Severity | None:
+    """The severity a request names by key (any case), None for none; unknown is 422."""
+    if key is None:
+        return None
     severity = Severity.objects.filter(key__iexact=key.strip()).first()
     if severity is None:
         keys = ", ".join(Severity.objects.order_by("rank").values_list("key", flat=True))
-        raise ValidationFailed(f"unknown severity {key!r}; use one of {keys}", field="severity")
+        raise ValidationFailed(f"unknown severity {key!r}; use one of {keys}", field=field)
     return severity
 
 
@@ -302,7 +305,7 @@ def _user_by_id(user_id: int) -> User:
 def _check_filters(filters: IncidentFilters) -> None:
     """A filter naming something that does not exist is a mistake, not an empty result."""
     if filters.severity:
-        _severity(filters.severity)
+        severity_by_key(filters.severity)
     if filters.team:
         team_by_slug(filters.team, field="team")
     if filters.service:
@@ -333,7 +336,7 @@ def list_incidents(request, filters: Query[IncidentFilters]):
 def declare_incident(request, payload: DeclareIn):
     incident = services.declare(
         title=payload.title,
-        severity=_severity(payload.severity),
+        severity=severity_by_key(payload.severity),
         team=team_by_slug(payload.team, field="team"),
         by=request.user,
         via=_channel(request),
@@ -359,7 +362,7 @@ def update_incident(request, ref: str, payload: IncidentPatch):
     """Change any of the given fields; if one change is refused, none is made."""
     incident = _incident(ref)
     details = payload.model_dump(exclude_unset=True)
-    severity = _severity(details.pop("severity")) if "severity" in details else None
+    severity = severity_by_key(details.pop("severity")) if "severity" in details else None
     status = details.pop("status", None)
     service_list = _services(details.pop("services")) if "services" in details else None
     with transaction.atomic():

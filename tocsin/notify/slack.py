@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from tocsin.accounts.models import ContactKind, ContactMethod, User
+from tocsin.http import Refused
 from tocsin.incidents.models import Channel
 
 from . import chat
@@ -37,12 +38,6 @@ MAX_AGE = 5 * 60  # seconds a signed request stays acceptable (Slack's own advic
 # Slack shows the person an error after three seconds; these two calls must fit in that.
 LOOKUP_TIMEOUT = 1  # users.info, for the e-mail of a Slack account nobody linked yet
 REPLY_TIMEOUT = 1  # the ephemeral reply to response_url
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def verify(
@@ -167,11 +162,6 @@ def _unlinked_text(slack_user_id: str) -> str:
     )
 
 
-def _error(refused: Refused) -> JsonResponse:
-    body = {"error": {"code": refused.code, "message": refused.message, "field": None}}
-    return JsonResponse(body, status=refused.status)
-
-
 # No CSRF token: Slack's signature over the body is the credential.
 @csrf_exempt
 @require_POST
@@ -179,7 +169,7 @@ def interactivity(request):
     try:
         body = request.body
     except RequestDataTooBig:
-        return _error(Refused(413, "payload_too_large", "the request body is too large"))
+        return Refused(413, "payload_too_large", "the request body is too large").response()
     try:
         verify(
             body,
@@ -191,7 +181,7 @@ def interactivity(request):
         payload = parse(body)
     except Refused as refused:
         logger.warning("refused a Slack interactivity request: %s", refused.message)
-        return _error(refused)
+        return refused.response()
 
     if payload.get("type") != "block_actions":
         return HttpResponse(status=200)  # nothing else is asked of this app

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from tocsin.accounts.models import ContactKind, User
 from tocsin.errors import DomainError
+from tocsin.http import error_response
 from tocsin.incidents.models import Channel
 
 from . import chat, linking
@@ -165,33 +166,31 @@ def handle_update(update: dict) -> dict | None:
 # The webhook: POST /hooks/telegram/
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "field": None}}, status=status)
-
-
 @csrf_exempt
 @require_POST
 def webhook(request):
     expected = settings.TELEGRAM_WEBHOOK_SECRET
     if not expected:
-        return _error(
+        return error_response(
             401,
             "not_configured",
             "Telegram webhooks are not set up here: set TOCSIN_TELEGRAM_WEBHOOK_SECRET",
         )
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        return _error(401, "unauthorized", f"the {SECRET_HEADER} header is missing or wrong")
+        return error_response(
+            401, "unauthorized", f"the {SECRET_HEADER} header is missing or wrong"
+        )
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     body = request.read(limit + 1)
     if len(body) > limit:
-        return _error(413, "payload_too_large", f"the body is larger than {limit} bytes")
+        return error_response(413, "payload_too_large", f"the body is larger than {limit} bytes")
     try:
         update = json.loads(body)
     except ValueError:
-        return _error(400, "invalid_json", "the body is not JSON")
+        return error_response(400, "invalid_json", "the body is not JSON")
     if not isinstance(update, dict):
-        return _error(400, "invalid_update", "an update is a JSON object")
+        return error_response(400, "invalid_update", "an update is a JSON object")
     reply = handle_update(update)
     if reply is None:
         return HttpResponse(status=200)
