@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.samples import sample, sample_bytes
 from tocsin.alerting.sources import (
     Action,
     AlertStatus,
@@ -22,8 +23,6 @@ from tocsin.alerting.sources import (
     pagerduty,
     registry,
 )
-
-from .samples import sample, sample_bytes
 
 DB1 = "8785340d67a70f59"
 DB2 = "cadcb41da5a24b66"

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.samples import sample
 from tocsin.alerting.sources import Action, ParsedAlert, PayloadError, checkly, datadog
-
-from .samples import sample
 
 
 def sha256_json(value) -> str:

@@ -16,7 +16,6 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.alerting.samples import sample
 from tests.live import free_port
 from tests.oncall.conftest import (  # noqa: F401  (the escalation fixtures, for pages by DM)
     berlin,
@@ -26,6 +25,7 @@ from tests.oncall.conftest import (  # noqa: F401  (the escalation fixtures, for
     primary,
     schedule_in,
 )
+from tests.support.samples import sample
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import declare, resolve

@@ -2,7 +2,7 @@
 linked their account, the message edited in place, pages by direct message.
 
 Tocsin talks to a fake Bot API on 127.0.0.1 (fake_telegram.py) over real HTTP; updates come in
-through the real webhook view, shaped like the real sample in ../shared/samples.
+through the real webhook view, shaped like the real sample in tests/samples.
 """
 
 import copy
@@ -14,7 +14,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from tests.alerting.samples import sample
+from tests.support.samples import sample
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, resolve
