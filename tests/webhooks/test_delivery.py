@@ -6,14 +6,14 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
+from tests.support.clock import later
+from tests.support.fakes.webhook_receiver import Answer
+from tests.support.web import BASE_URL
 from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import acknowledge, declare, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.webhooks.services import delete_webhook, rotate_secret, send_test, update_webhook
-
-from .conftest import BASE_URL, later
-from .receiver import Answer
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from tests.live import free_port
+from ..live import free_port
+from . import serve, shut
 
 
 def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -58,7 +59,6 @@ class Receiver:
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
         self._server = None
-        self._thread = None
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -111,17 +111,12 @@ class Receiver:
             def log_message(self, format, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = serve(Handler, self.port)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut(self._server)
+        self._server = None
 
     def received(self, path: str | None = None) -> list[Delivery]:
         with self._lock:
