@@ -173,7 +173,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_tried_again(
     settings.WEBHOOK_TIMEOUT = "0.3"
     hook("/slow")
     new_incident()
-    receiver.script["/slow"] = [Answer(204, delay=1.5)]
+    receiver.script["/slow"] = [Answer(204, stall=True)]  # it never answers in time
 
     assert deliver_due(worker_id=WORKER).retried == 1
 

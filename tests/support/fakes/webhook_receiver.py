@@ -13,12 +13,13 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
 from ..live import free_port
 from . import serve, shut
+
+STALL_LIMIT = 30.0  # the longest a stalled answer waits for stop(): only a broken test gets there
 
 
 def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -48,7 +49,7 @@ class Answer:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
-    delay: float = 0.0
+    stall: bool = False  # answer only once the test is over (`stop()`): a receiver that hangs
 
 
 class Receiver:
@@ -58,6 +59,7 @@ class Receiver:
         self.script: dict[str, list] = {}
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = None
 
     def url(self, path: str) -> str:
@@ -83,8 +85,8 @@ class Receiver:
             self.deliveries.append(
                 Delivery(handler.path, dict(handler.headers.items()), body, verified, answer.status)
             )
-        if answer.delay:
-            time.sleep(answer.delay)
+        if answer.stall:
+            self._stopping.wait(STALL_LIMIT)
         payload = answer.body.encode()
         try:
             handler.send_response(answer.status)
@@ -115,6 +117,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         shut(self._server)
         self._server = None
 
