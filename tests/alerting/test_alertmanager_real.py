@@ -107,14 +107,7 @@ class Alertmanager(Process):
             cwd=workdir,
             log=workdir / "alertmanager.log",
         )
-        wait_for(self._ready, timeout=15, interval=0.1, what="Alertmanager to be ready")
-
-    def _ready(self) -> bool:
-        self.assert_running()
-        try:
-            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+        self.wait_until_answering(f"{self.url}/-/ready", timeout=15)
 
     def amtool(self, *labels: str, summary: str = "", resolve: bool = False) -> None:
         """`amtool alert add`; resolving sends the same labels with an end time of now."""

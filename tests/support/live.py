@@ -90,6 +90,18 @@ class Process:
     def assert_running(self) -> None:
         assert self.process.poll() is None, f"{self.log.stem} exited:\n{self.output()}"
 
+    def wait_until_answering(self, url: str, *, timeout: float = 30.0) -> None:
+        """Poll `url` until it answers 200; fail if the process exits first, or at the deadline."""
+
+        def answers() -> bool:
+            self.assert_running()
+            try:
+                return httpx.get(url, timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(answers, timeout=timeout, interval=0.1, what=f"{self.log.stem} to answer {url}")
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send `sig` (once) and wait; kill it if it is still there 20 s later. Its exit code."""
         if self.process.poll() is None:
@@ -224,15 +236,8 @@ class Server(Process):
             log=instance.data_dir / f"serve-{self.port}.log",
         )
 
-    def _answers(self) -> bool:
-        self.assert_running()
-        try:
-            return httpx.get(f"{self.url}/admin/login/", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
     def wait_until_ready(self, timeout: float = 30.0) -> None:
-        wait_for(self._answers, timeout=timeout, interval=0.1, what=f"tocsin serve at {self.url}")
+        self.wait_until_answering(f"{self.url}/admin/login/", timeout=timeout)
 
     def worker_pids(self) -> list[int]:
         """The background workers it has started so far, oldest first."""
