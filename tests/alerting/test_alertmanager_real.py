@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.live import LiveTocsin, free_port, wait_for
+from tests.support.live import LiveTocsin, Process, free_port, wait_for
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager")
 AMTOOL = shutil.which("amtool")
+
+pytestmark = pytest.mark.processes
 
 SETUP = """
 from tocsin.accounts.models import Membership, MembershipRole, Team
@@ -86,35 +88,26 @@ def alertmanager_config(tocsin_url: str, tokens: dict) -> dict:
     }
 
 
-class Alertmanager:
+class Alertmanager(Process):
     def __init__(self, workdir, config: dict):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config_file = workdir / "alertmanager.yml"
         config_file.write_text(json.dumps(config, indent=2))  # JSON is YAML
-        self.log = workdir / "alertmanager.log"
-        with open(self.log, "w") as out:
-            self.process = subprocess.Popen(
-                [
-                    ALERTMANAGER,
-                    f"--config.file={config_file}",
-                    f"--storage.path={workdir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--cluster.listen-address=",
-                    "--log.level=debug",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        wait_for(self._ready, timeout=15, interval=0.1, what="Alertmanager to be ready")
-
-    def _ready(self) -> bool:
-        assert self.process.poll() is None, f"Alertmanager exited:\n{self.log.read_text()}"
-        try:
-            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+        super().__init__(
+            [
+                ALERTMANAGER,
+                f"--config.file={config_file}",
+                f"--storage.path={workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+                "--log.level=debug",
+            ],
+            env=dict(os.environ),
+            cwd=workdir,
+            log=workdir / "alertmanager.log",
+        )
+        self.wait_until_answering(f"{self.url}/-/ready", timeout=15)
 
     def amtool(self, *labels: str, summary: str = "", resolve: bool = False) -> None:
         """`amtool alert add`; resolving sends the same labels with an end time of now."""
@@ -135,14 +128,6 @@ class Alertmanager:
             for labels in label_sets
         ]
         assert httpx.post(f"{self.url}/api/v2/alerts", json=alerts, timeout=5).status_code == 200
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import ApiClient, assert_error
 from tocsin.alerting.ingest import ingest
 from tocsin.alerting.models import (
     Alert,
@@ -23,11 +23,6 @@ from tocsin.alerting.services import create_rule
 from tocsin.incidents.models import Incident
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def api_as(token_for):
-    return lambda user: ApiClient(token_for(user))
 
 
 def alerting_rows() -> dict:

@@ -1,53 +1,23 @@
 """`tocsin integration …` and `tocsin maintenance …` against the real API, served in-process."""
 
-import functools
 import json
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 
-from tocsin import client
+from tests.support.cli import run_cli
 from tocsin.alerting.models import Integration, MaintenanceWindow
 from tocsin.cli import main
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def django_already_set_up(monkeypatch):
-    monkeypatch.setattr("tocsin.cli._django", lambda: None)
-
-
-@pytest.fixture
-def api(monkeypatch, db):
-    """Route the commands' HTTP requests into this process's Django, on the test database."""
-    transport = httpx.WSGITransport(app=get_wsgi_application())
-    monkeypatch.setattr(client, "Api", functools.partial(client.Api, transport=transport))
-    monkeypatch.setenv("TOCSIN_URL", "http://testserver")
-    monkeypatch.delenv("TOCSIN_TOKEN", raising=False)
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_integration_create_prints_the_url_and_where_the_snippet_is(
-    api, lead, payments, checkout, token_for, capsys
+    api_in_process, lead, payments, checkout, token_for, capsys
 ):
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "integration",
         "create",
@@ -75,9 +45,9 @@ def test_integration_create_prints_the_url_and_where_the_snippet_is(
 
 
 def test_a_heartbeat_is_created_with_durations_as_people_write_them(
-    api, lead, payments, token_for, capsys
+    api_in_process, lead, payments, token_for, capsys
 ):
-    code, _, err = run(
+    code, _, err = run_cli(
         capsys,
         "integration",
         "create",
@@ -101,9 +71,9 @@ def test_a_heartbeat_is_created_with_durations_as_people_write_them(
 
 
 def test_a_member_is_told_why_they_cannot_create_an_integration(
-    api, member, payments, token_for, capsys
+    api_in_process, member, payments, token_for, capsys
 ):
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "integration",
         "create",
@@ -121,8 +91,8 @@ def test_a_member_is_told_why_they_cannot_create_an_integration(
     assert not Integration.objects.exists()
 
 
-def test_integration_list_is_a_table(api, member, prometheus, token_for, capsys):
-    code, out, _ = run(capsys, "integration", "list", "--token", token_for(member))
+def test_integration_list_is_a_table(api_in_process, member, prometheus, token_for, capsys):
+    code, out, _ = run_cli(capsys, "integration", "list", "--token", token_for(member))
     assert code == 0
     header, row = out.splitlines()
     assert header.split() == ["ID", "KIND", "TEAM", "SERVICE", "STATE", "NAME"]
@@ -137,18 +107,24 @@ def test_integration_list_is_a_table(api, member, prometheus, token_for, capsys)
 
 
 def test_integration_show_hides_the_url_from_people_who_may_not_manage_it(
-    api, member, lead, prometheus, token_for, capsys
+    api_in_process, member, lead, prometheus, token_for, capsys
 ):
-    _, out, _ = run(capsys, "integration", "show", str(prometheus.pk), "--token", token_for(member))
+    _, out, _ = run_cli(
+        capsys, "integration", "show", str(prometheus.pk), "--token", token_for(member)
+    )
     assert "URL:           (hidden: only admins and the team's leads see it)" in out
     assert prometheus.token not in out
-    _, out, _ = run(capsys, "integration", "show", str(prometheus.pk), "--token", token_for(lead))
+    _, out, _ = run_cli(
+        capsys, "integration", "show", str(prometheus.pk), "--token", token_for(lead)
+    )
     assert f"URL:           {settings.BASE_URL}/api/v1/integrations/{prometheus.token}/" in out
     assert out.startswith(f"#{prometheus.pk}  Prometheus\nKind:          Prometheus Alertmanager\n")
 
 
-def test_integration_show_json_is_the_api_answer(api, lead, prometheus, token_for, capsys):
-    code, out, _ = run(
+def test_integration_show_json_is_the_api_answer(
+    api_in_process, lead, prometheus, token_for, capsys
+):
+    code, out, _ = run_cli(
         capsys, "integration", "show", str(prometheus.pk), "--json", "--token", token_for(lead)
     )
     assert code == 0
@@ -156,11 +132,11 @@ def test_integration_show_json_is_the_api_answer(api, lead, prometheus, token_fo
 
 
 def test_rotate_needs_yes_when_nobody_can_be_asked(
-    api, lead, prometheus, token_for, capsys, monkeypatch
+    api_in_process, lead, prometheus, token_for, capsys, monkeypatch
 ):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     token = prometheus.token
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "integration", "rotate", str(prometheus.pk), "--token", token_for(lead)
     )
     assert (code, out) == (2, "")
@@ -169,9 +145,9 @@ def test_rotate_needs_yes_when_nobody_can_be_asked(
     assert prometheus.token == token
 
 
-def test_rotate_prints_the_new_url(api, lead, prometheus, token_for, capsys):
+def test_rotate_prints_the_new_url(api_in_process, lead, prometheus, token_for, capsys):
     old = prometheus.token
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "integration", "rotate", str(prometheus.pk), "--yes", "--token", token_for(lead)
     )
     prometheus.refresh_from_db()
@@ -183,15 +159,15 @@ def test_rotate_prints_the_new_url(api, lead, prometheus, token_for, capsys):
     ]
 
 
-def test_an_unknown_integration_is_an_error(api, member, token_for, capsys):
-    code, _, err = run(capsys, "integration", "show", "999", "--token", token_for(member))
+def test_an_unknown_integration_is_an_error(api_in_process, member, token_for, capsys):
+    code, _, err = run_cli(capsys, "integration", "show", "999", "--token", token_for(member))
     assert (code, err) == (1, "error: no integration 999\n")
 
 
-def test_maintenance_create_list_and_end(api, member, checkout, token_for, capsys):
+def test_maintenance_create_list_and_end(api_in_process, member, checkout, token_for, capsys):
     token = token_for(member)
     with time_machine.travel(NOW, tick=False):
-        code, out, err = run(
+        code, out, err = run_cli(
             capsys,
             "maintenance",
             "create",
@@ -213,21 +189,23 @@ def test_maintenance_create_list_and_end(api, member, checkout, token_for, capsy
         assert out.startswith(f"Maintenance #{window.pk} for Checkout: ")
         assert "(PostgreSQL 16 upgrade)." in out
 
-        code, out, _ = run(capsys, "maintenance", "list", "--state", "upcoming", "--token", token)
+        code, out, _ = run_cli(
+            capsys, "maintenance", "list", "--state", "upcoming", "--token", token
+        )
         header, row = out.splitlines()
         assert header.split() == ["ID", "STATE", "SERVICE", "STARTS", "ENDS", "REASON"]
         assert row.split()[:3] == [str(window.pk), "upcoming", "checkout"]
         assert row.endswith("PostgreSQL 16 upgrade")
 
-        code, out, _ = run(capsys, "maintenance", "end", str(window.pk), "--token", token)
+        code, out, _ = run_cli(capsys, "maintenance", "end", str(window.pk), "--token", token)
         assert out == f"Upcoming maintenance #{window.pk} of Checkout cancelled.\n"
         assert not MaintenanceWindow.objects.exists()
 
-        code, out, _ = run(capsys, "maintenance", "list", "--token", token)
+        code, out, _ = run_cli(capsys, "maintenance", "list", "--token", token)
         assert out == "No maintenance windows.\n"
 
 
-def test_ending_a_running_window(api, member, checkout, token_for, capsys):
+def test_ending_a_running_window(api_in_process, member, checkout, token_for, capsys):
     window = MaintenanceWindow.objects.create(
         service=checkout,
         starts_at=datetime(2026, 11, 23, 11, 0, tzinfo=UTC),
@@ -235,7 +213,7 @@ def test_ending_a_running_window(api, member, checkout, token_for, capsys):
         reason="Upgrade",
     )
     with time_machine.travel(NOW, tick=False):
-        code, out, _ = run(
+        code, out, _ = run_cli(
             capsys, "maintenance", "end", str(window.pk), "--token", token_for(member)
         )
     assert (code, out) == (
@@ -246,7 +224,7 @@ def test_ending_a_running_window(api, member, checkout, token_for, capsys):
     assert window.ends_at == NOW
 
 
-def test_maintenance_times_must_be_readable(api, member, checkout, token_for, capsys):
+def test_maintenance_times_must_be_readable(api_in_process, member, checkout, token_for, capsys):
     with pytest.raises(SystemExit) as exit:
         main(
             [
@@ -271,9 +249,11 @@ def test_maintenance_times_must_be_readable(api, member, checkout, token_for, ca
     assert not MaintenanceWindow.objects.exists()
 
 
-def test_the_server_says_when_a_window_is_backwards(api, member, checkout, token_for, capsys):
+def test_the_server_says_when_a_window_is_backwards(
+    api_in_process, member, checkout, token_for, capsys
+):
     with time_machine.travel(NOW, tick=False):
-        code, _, err = run(
+        code, _, err = run_cli(
             capsys,
             "maintenance",
             "create",

@@ -13,13 +13,16 @@ import uuid
 import httpx
 import pytest
 
-from tests.live import LiveTocsin, on_postgres
+from tests.support.live import LiveTocsin, on_postgres
 
-pytestmark = pytest.mark.skipif(
-    not on_postgres(),
-    reason="concurrent writers need PostgreSQL: SQLite serialises every write transaction "
-    "(set TOCSIN_DATABASE_URL=postgres://…)",
-)
+pytestmark = [
+    pytest.mark.processes,
+    pytest.mark.skipif(
+        not on_postgres(),
+        reason="concurrent writers need PostgreSQL: SQLite serialises every write transaction "
+        "(set TOCSIN_DATABASE_URL=postgres://…)",
+    ),
+]
 
 CLIENTS = 20
 

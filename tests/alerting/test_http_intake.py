@@ -6,11 +6,10 @@ import time
 import pytest
 from django.test import Client
 
+from tests.support.samples import sample_bytes
 from tocsin.alerting.models import Alert, AlertEvent, Integration, Kind
 from tocsin.alerting.sources.signatures import sign_hmac_sha256
 from tocsin.incidents.models import Incident, Status
-
-from .samples import sample_bytes
 
 
 @pytest.fixture

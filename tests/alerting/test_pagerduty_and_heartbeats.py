@@ -8,11 +8,10 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.samples import sample, sample_bytes
 from tocsin.alerting.ingest import check_heartbeats
 from tocsin.alerting.models import Alert, AlertEvent, Integration, Kind
 from tocsin.incidents.models import Event, Incident, Status
-
-from .samples import sample
 
 
 @pytest.fixture
@@ -165,8 +164,6 @@ def test_a_heartbeat_may_be_a_plain_get(nightly_backup):
 
 
 def test_alertmanagers_watchdog_notification_counts_as_a_ping(nightly_backup):
-    from .samples import sample_bytes
-
     body = sample_bytes("alertmanager-v4-firing.raw.json")
     assert ping(nightly_backup, body).status_code == 202
     nightly_backup.refresh_from_db()

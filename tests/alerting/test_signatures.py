@@ -7,13 +7,12 @@ import hmac
 
 import pytest
 
+from tests.support.samples import sample_bytes
 from tocsin.alerting.sources.signatures import (
     sign_hmac_sha256,
     verify_checkly,
     verify_hmac_sha256,
 )
-
-from .samples import sample_bytes
 
 # RFC 4231, test case 2: an answer computed by someone else.
 RFC4231_KEY = "Jefe"

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.samples import sample, sample_bytes
+from tests.support.sources import refused
 from tocsin.alerting.sources import (
     Action,
     AlertStatus,
@@ -22,8 +24,6 @@ from tocsin.alerting.sources import (
     pagerduty,
     registry,
 )
-
-from .samples import sample, sample_bytes
 
 DB1 = "8785340d67a70f59"
 DB2 = "cadcb41da5a24b66"
@@ -41,12 +41,6 @@ def sha256_json(value) -> str:
     return hashlib.sha256(
         json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     ).hexdigest()
-
-
-def refused(parse, payload) -> PayloadError:
-    with pytest.raises(PayloadError) as error:
-        parse(payload)
-    return error.value
 
 
 # --- Alertmanager -------------------------------------------------------------------------

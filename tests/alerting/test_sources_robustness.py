@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
+from tests.support.samples import sample
 from tocsin.alerting.sources import Action, ParsedAlert, PayloadError
 from tocsin.alerting.sources.registry import PARSERS
 
-from .samples import SAMPLES_DIR, sample
 from .test_sources_templated import CHECKLY_FAILURE, DATADOG_DEFAULT, DATADOG_TRIGGERED
 
 SAMPLES = {
@@ -185,9 +185,7 @@ def assert_well_formed(alerts):
 
 
 def seeds_for(kind: str) -> list:
-    bodies = list(INLINE.get(kind, []))
-    if SAMPLES_DIR.is_dir():
-        bodies += [sample(name) for name in SAMPLES.get(kind, [])]
+    bodies = [*INLINE.get(kind, []), *(sample(name) for name in SAMPLES.get(kind, []))]
     return bodies or [{}]
 
 

@@ -8,19 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tocsin.alerting.sources import Action, ParsedAlert, PayloadError, checkly, datadog
-
-from .samples import sample
+from tests.support.samples import sample
+from tests.support.sources import refused
+from tocsin.alerting.sources import Action, ParsedAlert, checkly, datadog
 
 
 def sha256_json(value) -> str:
     return hashlib.sha256(json.dumps(value, separators=(",", ":")).encode()).hexdigest()
-
-
-def refused(parse, payload) -> PayloadError:
-    with pytest.raises(PayloadError) as error:
-        parse(payload)
-    return error.value
 
 
 # --- Datadog ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
+from tests.support.web import form_errors, page_text
 from tocsin.alerting.ingest import ingest
 from tocsin.alerting.models import (
     Alert,
@@ -26,31 +27,8 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SCRIPT = "<script>alert(1)</script>"
 
 
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def page_text(response) -> str:
-    """What a person reads: the page without tags, entities decoded, spaces collapsed."""
-    body = response.content.decode()
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
 def url_of(integration) -> str:
     return f"{settings.BASE_URL}/api/v1/integrations/{integration.token}/{integration.kind}"
-
-
-def form_errors(response) -> list[str]:
-    return [
-        html.unescape(error)
-        for error in re.findall(r'<p class="error"[^>]*>(.*?)</p>', response.content.decode())
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

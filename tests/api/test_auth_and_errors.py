@@ -9,11 +9,10 @@ from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from tests.support.api import API, ApiClient, assert_error, nothing_changes
 from tocsin.accounts.services import create_api_token, revoke_api_token
 from tocsin.api import api, not_found
 from tocsin.incidents.models import Event, Status
-
-from .helpers import API, ApiClient, assert_error, nothing_changes
 
 pytestmark = pytest.mark.django_db
 

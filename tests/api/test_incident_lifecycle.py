@@ -6,9 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from tests.support.api import assert_error, nothing_changes
 from tocsin.incidents.models import Event, Incident, Role, Status
-
-from .helpers import assert_error, nothing_changes
 
 pytestmark = pytest.mark.django_db
 

@@ -2,10 +2,9 @@
 
 import pytest
 
+from tests.support.api import assert_error, nothing_changes
 from tocsin.incidents.models import Channel, Service, Severity
 from tocsin.incidents.services import acknowledge, declare, resolve
-
-from .helpers import assert_error, nothing_changes
 
 pytestmark = pytest.mark.django_db
 

@@ -5,39 +5,18 @@ import json
 import socket
 
 import httpx
-import pytest
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 
+from tests.support.cli import run_cli
 from tocsin import client
-from tocsin.cli import main
 from tocsin.incidents.models import Event, Incident, Status
 
 
-@pytest.fixture
-def api(monkeypatch, db):
-    """Route the command's HTTP requests into this process's Django, on the test database."""
-    transport = httpx.WSGITransport(app=get_wsgi_application())
-    monkeypatch.setattr(client, "Api", functools.partial(client.Api, transport=transport))
-    monkeypatch.setenv("TOCSIN_URL", "http://testserver")
-    monkeypatch.delenv("TOCSIN_TOKEN", raising=False)
-    # As Django's test client does: a request must not close the connection that holds the
-    # test's transaction.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 def run(capsys, *argv):
-    code = main(["incident", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    """`tocsin incident <argv>`: (exit code, stdout, stderr)."""
+    return run_cli(capsys, "incident", *argv)
 
 
-def test_list_shows_open_incidents_as_a_table(api, incident, member, token_for, capsys):
+def test_list_shows_open_incidents_as_a_table(api_in_process, incident, member, token_for, capsys):
     code, out, err = run(capsys, "list", "--token", token_for(member))
     assert (code, err) == (0, "")
     header, row = out.splitlines()
@@ -46,12 +25,12 @@ def test_list_shows_open_incidents_as_a_table(api, incident, member, token_for, 
     assert row.endswith("Checkout returns 502")
 
 
-def test_list_says_so_when_nothing_matches(api, incident, member, token_for, capsys):
+def test_list_says_so_when_nothing_matches(api_in_process, incident, member, token_for, capsys):
     code, out, _ = run(capsys, "list", "--status", "resolved", "--token", token_for(member))
     assert (code, out) == (0, "No resolved incidents.\n")
 
 
-def test_list_json_is_the_api_page(api, incident, member, token_for, capsys):
+def test_list_json_is_the_api_page(api_in_process, incident, member, token_for, capsys):
     code, out, _ = run(capsys, "list", "--team", "payments", "--json", "--token", token_for(member))
     assert code == 0
     page = json.loads(out)
@@ -59,7 +38,7 @@ def test_list_json_is_the_api_page(api, incident, member, token_for, capsys):
     assert page["items"][0]["reference"] == incident.reference
 
 
-def test_declare_opens_an_incident(api, member, checkout, p1, token_for, capsys):
+def test_declare_opens_an_incident(api_in_process, member, checkout, p1, token_for, capsys):
     code, out, err = run(
         capsys,
         "declare",
@@ -89,7 +68,7 @@ def test_declare_opens_an_incident(api, member, checkout, p1, token_for, capsys)
     assert incident.description == "Every payment fails at the last step."
 
 
-def test_declare_for_an_unknown_team_changes_nothing(api, member, token_for, capsys):
+def test_declare_for_an_unknown_team_changes_nothing(api_in_process, member, token_for, capsys):
     code, out, err = run(
         capsys,
         "declare",
@@ -106,21 +85,21 @@ def test_declare_for_an_unknown_team_changes_nothing(api, member, token_for, cap
     assert not Incident.objects.exists()
 
 
-def test_ack_makes_you_the_owner(api, incident, member, token_for, capsys):
+def test_ack_makes_you_the_owner(api_in_process, incident, member, token_for, capsys):
     code, out, _ = run(capsys, "ack", incident.reference, "--token", token_for(member))
     assert code == 0
     assert out == f"{incident.reference} acknowledged by Bob Okafor; status Working.\n"
     assert incident.refresh().acknowledged_by == member
 
 
-def test_only_team_members_can_ack(api, incident, outsider, token_for, capsys):
+def test_only_team_members_can_ack(api_in_process, incident, outsider, token_for, capsys):
     code, out, err = run(capsys, "ack", str(incident.pk), "--token", token_for(outsider))
     assert (code, out) == (1, "")
     assert err.startswith("error: Carol Jensen is not a member of Payments")
     assert incident.refresh().status == Status.TRIGGERED
 
 
-def test_note_and_resolve_show_up_in_show(api, incident, member, token_for, capsys):
+def test_note_and_resolve_show_up_in_show(api_in_process, incident, member, token_for, capsys):
     token = token_for(member)
     assert run(capsys, "ack", incident.reference, "--token", token)[0] == 0
     code, out, _ = run(capsys, "note", incident.reference, "Rolled back 2.14", "--token", token)
@@ -145,7 +124,7 @@ def test_note_and_resolve_show_up_in_show(api, incident, member, token_for, caps
     assert incident.refresh().status == Status.RESOLVED
 
 
-def test_show_json_includes_the_timeline(api, incident, member, token_for, capsys):
+def test_show_json_includes_the_timeline(api_in_process, incident, member, token_for, capsys):
     code, out, _ = run(capsys, "show", incident.reference, "--json", "--token", token_for(member))
     assert code == 0
     data = json.loads(out)
@@ -153,7 +132,7 @@ def test_show_json_includes_the_timeline(api, incident, member, token_for, capsy
     assert [e["kind"] for e in data["timeline"]] == [Event.CREATED, Event.ROLE_ASSIGNED]
 
 
-def test_resolving_twice_explains_why_not(api, incident, member, token_for, capsys):
+def test_resolving_twice_explains_why_not(api_in_process, incident, member, token_for, capsys):
     token = token_for(member)
     assert (
         run(capsys, "resolve", incident.reference, "--resolution", "Fixed", "--token", token)[0]
@@ -169,20 +148,20 @@ def test_resolving_twice_explains_why_not(api, incident, member, token_for, caps
     assert incident.refresh().resolution == "Fixed"
 
 
-def test_an_unknown_incident_is_an_error(api, member, token_for, capsys):
+def test_an_unknown_incident_is_an_error(api_in_process, member, token_for, capsys):
     code, out, err = run(capsys, "show", "INC-999", "--token", token_for(member))
     assert (code, out) == (1, "")
     assert err == "error: no incident 'INC-999'\n"
 
 
-def test_a_wrong_token_is_refused(api, incident, capsys):
+def test_a_wrong_token_is_refused(api_in_process, incident, capsys):
     code, out, err = run(capsys, "list", "--token", "tocsin_not-a-real-token")
     assert (code, out) == (1, "")
     assert err == "error: the API token is unknown, revoked or expired\n"
 
 
 def test_the_token_comes_from_the_environment(
-    api, incident, member, token_for, monkeypatch, capsys
+    api_in_process, incident, member, token_for, monkeypatch, capsys
 ):
     monkeypatch.setenv("TOCSIN_TOKEN", token_for(member))
     code, out, _ = run(capsys, "list")

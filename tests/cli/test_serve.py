@@ -9,133 +9,26 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import pytest
 
-TOCSIN = str(Path(sys.executable).with_name("tocsin"))
-E2E_DATABASE = "tocsin_cli_e2e"
+from tests.support.live import LiveTocsin, wait_for
 
-
-def _maintenance(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-
-
-def _fresh_postgres_database(url: str) -> str:
-    """Drop and create E2E_DATABASE on the server of `url`; return its URL."""
-    with _maintenance(url) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {E2E_DATABASE}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{E2E_DATABASE}"))
-
-
-def _drop_postgres_database(url: str) -> None:
-    with _maintenance(url) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
+pytestmark = pytest.mark.processes
 
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory):
-    """The environment of a migrated Tocsin with the demo data loaded."""
-    data_dir = tmp_path_factory.mktemp("tocsin-data")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(TOCSIN_DATA_DIR=str(data_dir), TOCSIN_SECRET_KEY="e2e-" + "x" * 50)
-    database_url = os.environ.get("TOCSIN_DATABASE_URL", "")
-    on_postgres = database_url.startswith(("postgres://", "postgresql://"))
-    if on_postgres:
-        env["TOCSIN_DATABASE_URL"] = _fresh_postgres_database(database_url)
-
-    migrate = tocsin(env, "migrate", "-v", "0", cwd=data_dir)
-    assert migrate.returncode == 0, migrate.stderr
-    demo = tocsin(env, "demo", cwd=data_dir)
-    assert demo.returncode == 0, demo.stderr
-    assert "bob@example.com" in demo.stdout
-    yield env
-    if on_postgres:
-        _drop_postgres_database(database_url)
-
-
-def tocsin(env: dict, *argv: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [TOCSIN, *argv],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A `tocsin serve` subprocess, its log in a file (an access log line per request)."""
-
-    def __init__(self, env: dict, log: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        with open(log, "w") as out:
-            self.process = subprocess.Popen(
-                [TOCSIN, "serve", "--port", str(self.port), "--workers", "2"],
-                env={**env, "TOCSIN_BASE_URL": self.url},
-                cwd=env["TOCSIN_DATA_DIR"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def wait_until_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"tocsin serve exited:\n{self.output()}"
-            try:
-                if httpx.get(f"{self.url}/admin/login/", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"tocsin serve did not answer in {timeout}s:\n{self.output()}")
-
-    def worker_pid(self) -> int:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            found = re.search(r"Started the background worker \(pid: (\d+)\)", self.output())
-            if found:
-                return int(found.group(1))
-            time.sleep(0.1)
-        raise AssertionError(f"no background worker started:\n{self.output()}")
-
-    def stop(self, sig=signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
+    """A migrated Tocsin with the demo data loaded."""
+    tocsin = LiveTocsin(tmp_path_factory.mktemp("tocsin-data"), name="cli_e2e")
+    try:
+        demo = tocsin.cli("demo")
+        assert demo.returncode == 0, demo.stderr
+        assert "bob@example.com" in demo.stdout
+        yield tocsin
+    finally:
+        tocsin.close()
 
 
 def _gone(pid: int) -> bool:
@@ -148,32 +41,26 @@ def _gone(pid: int) -> bool:
     return status.exists() and "State:\tZ" in status.read_text()
 
 
-def _wait_gone(pid: int, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return True
-        time.sleep(0.05)
-    return False
+def wait_gone(pid: int) -> None:
+    wait_for(lambda: _gone(pid), timeout=5, interval=0.05, what=f"process {pid} to exit")
 
 
 @pytest.fixture
-def server(instance, tmp_path):
-    server = Server(instance, tmp_path / "serve.log")
+def server(instance):
+    server = instance.serve(workers=2)
     try:
-        server.wait_until_ready()
         yield server
     finally:
         server.stop()
 
 
 def test_an_incident_from_declaration_to_resolution(instance, server):
-    token = tocsin(instance, "token", "create", "bob@example.com", "--name", "e2e")
+    token = instance.cli("token", "create", "bob@example.com", "--name", "e2e")
     assert token.returncode == 0, token.stderr
-    env = {**instance, "TOCSIN_URL": server.url, "TOCSIN_TOKEN": token.stdout.strip()}
+    env = {"TOCSIN_URL": server.url, "TOCSIN_TOKEN": token.stdout.strip()}
 
     def cli(*argv):
-        result = tocsin(env, "incident", *argv)
+        result = instance.cli("incident", *argv, env=env)
         assert result.returncode == 0, f"tocsin incident {argv}:\n{result.stderr}"
         assert result.stderr == ""
         return result.stdout
@@ -215,7 +102,7 @@ def test_an_incident_from_declaration_to_resolution(instance, server):
     assert data["url"] == f"{server.url}/incidents/{data['id']}/"
 
     # A refused action: a clear message on stderr, exit status 1, nothing changed.
-    again = tocsin(env, "incident", "ack", ref)
+    again = instance.cli("incident", "ack", ref, env=env)
     assert (again.returncode, again.stdout) == (1, "")
     assert again.stderr == f"error: {ref} cannot go from Resolved to Working; reopen it first\n"
 
@@ -229,28 +116,22 @@ def test_serve_stops_with_its_worker_on_sigterm(server):
     worker = server.worker_pid()
     assert not _gone(worker)
     assert server.stop(signal.SIGTERM) == 0
-    assert _wait_gone(worker), f"the background worker outlived the server:\n{server.output()}"
+    wait_gone(worker)  # the background worker does not outlive the server
 
 
 def test_serve_stops_with_its_worker_on_ctrl_c(server):
     worker = server.worker_pid()
     assert server.stop(signal.SIGINT) == 0
-    assert _wait_gone(worker), f"the background worker outlived the server:\n{server.output()}"
+    wait_gone(worker)
     assert "Shutting down: Master" in server.output()
 
 
 def test_the_background_worker_is_restarted_if_it_dies(server):
     first = server.worker_pid()
     os.kill(first, signal.SIGKILL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        pids = re.findall(r"Started the background worker \(pid: (\d+)\)", server.output())
-        if len(pids) == 2:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError(f"the worker was not restarted:\n{server.output()}")
+    wait_for(lambda: len(server.worker_pids()) == 2, timeout=15, what="the worker to be restarted")
     assert "exited with code -9" in server.output()
-    second = int(pids[1])
+    second = server.worker_pid()
+    assert second != first
     assert server.stop() == 0
-    assert _wait_gone(second)
+    wait_gone(second)

@@ -1,40 +1,19 @@
-"""Fixtures: a real SMTP server collecting what Tocsin sends, and queued page e-mails."""
+"""Fixtures: Tocsin's public address for the links it sends, and queued page e-mails.
+
+The SMTP server that collects what Tocsin sends is the `smtp` fixture of tests/conftest.py.
+"""
 
 import pytest
 from django.db import transaction
 
-from tocsin.accounts.models import ContactKind, ContactMethod
+from tests.support.people import email_method
+from tests.support.web import BASE_URL
 from tocsin.notify.services import enqueue_page_email
-
-from .mailbox import BASE_URL, Mailbox
-
-
-@pytest.fixture
-def smtp(settings):
-    """The running mail server; Tocsin's e-mail goes to it over real SMTP."""
-    mailbox = Mailbox()
-    mailbox.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = mailbox.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "Tocsin <tocsin@example.org>"
-    yield mailbox
-    mailbox.stop()
 
 
 @pytest.fixture(autouse=True)
 def _base_url(settings):
     settings.BASE_URL = BASE_URL
-
-
-def email_method(user, address=None) -> ContactMethod:
-    # Accounts give every person their sign-in address as a first e-mail contact method.
-    method, _ = ContactMethod.objects.get_or_create(
-        user=user, kind=ContactKind.EMAIL, address=address or user.email
-    )
-    return method
 
 
 @pytest.fixture

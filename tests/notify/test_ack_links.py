@@ -10,12 +10,11 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.mailbox import ack_path
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import AcknowledgeLinkUse
-
-from .mailbox import ack_path
 
 
 @pytest.fixture

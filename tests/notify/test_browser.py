@@ -1,17 +1,14 @@
 """The page e-mail and its acknowledge link in a real Chromium, as the person paged sees them."""
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import new_page
+from tests.support.mailbox import ack_path, html_of
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.notify.delivery import deliver_due
 
-from .mailbox import ack_path, html_of
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 EMAIL_SCREENSHOT = "/tmp/tocsin-page-email.png"
 CONFIRM_SCREENSHOT = "/tmp/tocsin-ack-confirm.png"
 DONE_SCREENSHOT = "/tmp/tocsin-ack-done.png"
@@ -25,23 +22,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def tab(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = chromium.new_context(viewport={"width": 820, "height": 900})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        chromium.close()
+def tab(browser):
+    with new_page(browser, width=820, height=900) as tab:
+        yield tab
 
 
 def test_acknowledging_from_the_page_email_in_a_browser(

@@ -4,18 +4,16 @@ On SQLite every write transaction takes the database lock up front, so claims ca
 and these tests would prove nothing: they run when the suite runs on PostgreSQL.
 """
 
-import subprocess
 import threading
 
 import pytest
 from django.db import connection, connections, transaction
 
-from tests.live import TOCSIN, LiveTocsin, on_postgres, wait_for
+from tests.support.live import LiveTocsin, on_postgres, wait_for
+from tests.support.mailbox import Mailbox
 from tocsin.notify.delivery import Report, deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState
 from tocsin.notify.services import enqueue
-
-from .mailbox import Mailbox
 
 MESSAGES = 200
 
@@ -120,24 +118,17 @@ with transaction.atomic():
 """
 
 
+@pytest.mark.processes
 @pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL (TOCSIN_DATABASE_URL)")
 def test_two_tocsin_worker_processes_deliver_each_message_once(tmp_path):
     mailbox = Mailbox()
     mailbox.start()
     tocsin = LiveTocsin(tmp_path, name="outbox")
     tocsin.env.update(TOCSIN_SMTP_HOST="127.0.0.1", TOCSIN_SMTP_PORT=str(mailbox.port))
-    workers = []
     try:
-        for n in range(2):
-            log = open(tmp_path / f"worker-{n}.log", "w")  # noqa: SIM115 - closed below
-            process = subprocess.Popen(
-                [TOCSIN, "worker"], env=tocsin.env, cwd=tmp_path, stdout=log, stderr=log
-            )
-            workers.append((process, log))
-        wait_for(
-            lambda: all("started" in (tmp_path / f"worker-{n}.log").read_text() for n in (0, 1)),
-            what="both workers to start",
-        )
+        workers = [tocsin.worker(f"worker-{n}") for n in range(2)]
+        for worker in workers:
+            worker.wait_until_started()
         tocsin.python(QUEUE)  # one commit: both workers find the whole lot due at once
         wait_for(
             lambda: (
@@ -148,15 +139,11 @@ def test_two_tocsin_worker_processes_deliver_each_message_once(tmp_path):
             what=f"{MESSAGES} messages sent",
         )
     finally:
-        for process, log in workers:
-            process.terminate()
-            process.wait(timeout=20)
-            log.close()
-        tocsin.close()
+        tocsin.close()  # stops the workers
         mailbox.stop()
 
     message_ids = [m["Message-ID"] for m in mailbox.messages]
     assert len(message_ids) == MESSAGES
     assert len(set(message_ids)) == MESSAGES
-    logs = [(tmp_path / f"worker-{n}.log").read_text() for n in range(2)]
+    logs = [worker.output() for worker in workers]
     assert all("sent" in log for log in logs), "both workers should have taken a share"

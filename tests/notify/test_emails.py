@@ -3,14 +3,13 @@
 import pytest
 from django.db import transaction
 
+from tests.support.mailbox import html_of, text_of
 from tocsin.incidents.models import Channel
 from tocsin.incidents.services import acknowledge, declare, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.emails import page_email, resolution_email
 from tocsin.notify.models import OutboxMessage
 from tocsin.notify.services import enqueue_team_notification
-
-from .mailbox import html_of, text_of
 
 
 def test_the_team_list_hears_who_resolved_it_when_and_how(smtp, incident, member, lead):

@@ -3,12 +3,11 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from tests.support.people import email_method
 from tocsin.accounts.models import User
 from tocsin.errors import PermissionDenied
 from tocsin.notify.models import OutboxMessage, OutboxState
 from tocsin.notify.services import enqueue, enqueue_page_email, retry_now
-
-from .conftest import email_method
 
 
 def _enqueue(key="page:1:bob", **overrides):

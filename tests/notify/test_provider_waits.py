@@ -7,7 +7,6 @@ the real channels' tests drive their real HTTP APIs.
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,11 +33,11 @@ class ScriptedSender:
 
 
 @pytest.fixture
-def scripted(monkeypatch):
+def scripted(monkeypatch, traveller):
+    """Telegram sends through ScriptedSender, on stopped time (the `traveller` it returns)."""
     monkeypatch.setitem(channels.SENDERS, "telegram", f"{__name__}.ScriptedSender")
     SCRIPT.clear()
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
+    return traveller
 
 
 def _message() -> OutboxMessage:

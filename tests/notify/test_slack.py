@@ -1,7 +1,8 @@
 """Slack: incidents in the team's channel with buttons, pages by DM, presses done as the presser.
 
-Slack is a fake Web API on 127.0.0.1 (fake_slack.py) that speaks the documented wire format;
-button presses are Slack's block_actions sample, signed the way Slack signs its requests.
+Slack is a fake Web API on 127.0.0.1 (tests/support/fakes/slack.py) that speaks the documented
+wire format; button presses are Slack's block_actions sample, signed the way Slack signs its
+requests.
 """
 
 import hashlib
@@ -16,16 +17,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.alerting.samples import sample
-from tests.live import free_port
-from tests.oncall.conftest import (  # noqa: F401  (the escalation fixtures, for pages by DM)
-    berlin,
-    clock,
-    layer_of,
-    policy,
-    primary,
-    schedule_in,
-)
+from tests.support.fakes.slack import FakeSlack
+from tests.support.live import free_port
+from tests.support.samples import sample
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import declare, resolve
@@ -37,8 +31,6 @@ from tocsin.notify.models import ChatChannel, OutboxMessage, OutboxState, Purpos
 from tocsin.notify.slack import Refused, may_reply_to, verify
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.policies import set_notification_rules
-
-from .fake_slack import FakeSlack
 
 pytestmark = pytest.mark.django_db
 

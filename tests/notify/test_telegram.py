@@ -1,8 +1,8 @@
 """Telegram: incidents posted to the team's group with buttons, presses that act as the person who
 linked their account, the message edited in place, pages by direct message.
 
-Tocsin talks to a fake Bot API on 127.0.0.1 (fake_telegram.py) over real HTTP; updates come in
-through the real webhook view, shaped like the real sample in ../shared/samples.
+Tocsin talks to a fake Bot API on 127.0.0.1 (tests/support/fakes/telegram.py) over real HTTP;
+updates come in through the real webhook view, shaped like the real sample in tests/samples.
 """
 
 import copy
@@ -14,7 +14,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from tests.alerting.samples import sample
+from tests.support.fakes.telegram import FakeTelegram
+from tests.support.samples import sample
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, resolve
@@ -22,8 +23,6 @@ from tocsin.notify import telegram as inbound
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.linking import new_link_code
 from tocsin.notify.models import ChatChannel, ChatLinkCode, OutboxMessage, OutboxState, Purpose
-
-from .fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.django_db
 

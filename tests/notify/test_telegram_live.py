@@ -5,10 +5,12 @@ comes in through the real webhook URL; the worker then edits the group's message
 """
 
 import httpx
+import pytest
 
-from tests.live import LiveTocsin, wait_for
+from tests.support.fakes.telegram import FakeTelegram
+from tests.support.live import LiveTocsin, wait_for
 
-from .fake_telegram import FakeTelegram
+pytestmark = pytest.mark.processes
 
 SECRET = "live-webhook-secret"
 GROUP_ID = "-1009876543210"

@@ -5,10 +5,10 @@ from datetime import date, time
 import pytest
 import time_machine
 
-from tests.api.helpers import ApiClient, assert_error
-from tocsin.oncall.models import Layer, LayerParticipant, Override, Schedule
-
-from .conftest import utc
+from tests.support.api import ApiClient, assert_error
+from tests.support.clock import utc
+from tests.support.oncall import schedule_rows
+from tocsin.oncall.models import Override
 
 NOW = utc(2026, 11, 25, 11)  # Wednesday 12:00 in Berlin
 
@@ -17,15 +17,6 @@ NOW = utc(2026, 11, 25, 11)  # Wednesday 12:00 in Berlin
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def api_as(token_for):
-    return lambda user: ApiClient(token_for(user))
-
-
-def row_counts():
-    return [model.objects.count() for model in (Schedule, Layer, LayerParticipant, Override)]
 
 
 @pytest.fixture
@@ -183,7 +174,7 @@ def test_a_member_adds_an_override_for_themselves_by_default(api_as, berlin, mem
 
 
 def test_a_member_cannot_put_someone_else_on_call(api_as, berlin, member, other_member):
-    before = row_counts()
+    before = schedule_rows()
     response = api_as(member).post(
         f"/schedules/{berlin.pk}/overrides",
         {
@@ -193,11 +184,11 @@ def test_a_member_cannot_put_someone_else_on_call(api_as, berlin, member, other_
         },
     )
     assert_error(response, 403, "permission_denied", message_contains="for themselves")
-    assert row_counts() == before
+    assert schedule_rows() == before
 
 
 def test_a_member_cannot_create_schedules_or_layers(api_as, berlin, member):
-    before = row_counts()
+    before = schedule_rows()
     assert_error(
         api_as(member).post("/schedules", {"team": "payments", "name": "X", "time_zone": "UTC"}),
         403,
@@ -216,7 +207,7 @@ def test_a_member_cannot_create_schedules_or_layers(api_as, berlin, member):
         403,
         "permission_denied",
     )
-    assert row_counts() == before
+    assert schedule_rows() == before
 
 
 @pytest.mark.parametrize(
@@ -318,11 +309,11 @@ def test_a_member_cannot_create_schedules_or_layers(api_as, berlin, member):
 def test_bad_input_is_a_clear_4xx_and_stores_nothing(
     api_as, berlin, lead, member, outsider, path, body, status, field, message
 ):
-    before = row_counts()
+    before = schedule_rows()
     response = api_as(lead).post(path.replace("{schedule}", f"/schedules/{berlin.pk}"), body)
 
     assert_error(response, status, "validation_failed", field=field, message_contains=message)
-    assert row_counts() == before
+    assert schedule_rows() == before
 
 
 def test_members_delete_only_their_own_overrides(api_as, berlin, lead, member, other_member):

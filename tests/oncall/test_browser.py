@@ -5,10 +5,9 @@ from datetime import date, time
 import pytest
 import time_machine
 
-from tests.browser.test_incident_flow import browser, sign_in  # noqa: F401 (fixture)
+from tests.support.browser import new_page, sign_in
+from tests.support.clock import BERLIN, local, utc
 from tocsin.oncall.services import add_layer, add_override
-
-from .conftest import BERLIN, local, utc
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,7 +54,7 @@ def schedule(berlin, lead, member, other_member):
 
 @pytest.mark.parametrize("size", sorted(SCREENSHOTS))
 def test_the_schedule_page_reads_at_desktop_and_phone_width(
-    browser,  # noqa: F811
+    browser,
     live_server,
     schedule,
     member,
@@ -64,11 +63,8 @@ def test_the_schedule_page_reads_at_desktop_and_phone_width(
     from playwright.sync_api import expect
 
     width, height = SCREENSHOTS[size]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    with time_machine.travel(NOW, tick=True):
-        sign_in(page, live_server, member.email)
+    with new_page(browser, width=width, height=height) as page, time_machine.travel(NOW, tick=True):
+        sign_in(page, live_server.url, member.email)
         page.goto(f"{live_server.url}/schedules/{schedule.pk}/")
 
         expect(page.get_by_role("heading", name="On call now")).to_be_visible()
@@ -82,30 +78,25 @@ def test_the_schedule_page_reads_at_desktop_and_phone_width(
         assert overflow <= 0
         page.screenshot(path=f"/tmp/tocsin-schedule-{size}.png", full_page=True)
         page.screenshot(path=f"/tmp/tocsin-schedule-{size}-top.png")
-    context.close()
 
 
-def test_a_lead_adds_a_layer_in_the_browser(browser, live_server, berlin, lead, member):  # noqa: F811
+def test_a_lead_adds_a_layer_in_the_browser(tab, live_server, berlin, lead, member):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    sign_in(page, live_server, lead.email)
-    page.goto(f"{live_server.url}/schedules/")
-    page.get_by_role("link", name="Payments Europe/Berlin").click()
-    page.get_by_role("link", name="Add layer").first.click()
+    sign_in(tab, live_server.url, lead.email)
+    tab.goto(f"{live_server.url}/schedules/")
+    tab.get_by_role("link", name="Payments Europe/Berlin").click()
+    tab.get_by_role("link", name="Add layer").first.click()
 
-    page.get_by_label("People, in rotation order").fill("alice@example.com\nbob@example.com")
-    page.get_by_label("Handoff time").fill("09:00")
-    page.get_by_label("First handoff on").fill("2026-11-23")
-    page.get_by_label("Mon").check()
-    page.get_by_label("Tue").check()
-    page.screenshot(path="/tmp/tocsin-layer-form.png", full_page=True)
-    page.get_by_role("button", name="Add layer").click()
+    tab.get_by_label("People, in rotation order").fill("alice@example.com\nbob@example.com")
+    tab.get_by_label("Handoff time").fill("09:00")
+    tab.get_by_label("First handoff on").fill("2026-11-23")
+    tab.get_by_label("Mon").check()
+    tab.get_by_label("Tue").check()
+    tab.screenshot(path="/tmp/tocsin-layer-form.png", full_page=True)
+    tab.get_by_role("button", name="Add layer").click()
 
-    expect(page.locator(".messages")).to_contain_text("Layer Primary added.")
-    expect(page.locator(".oc-layer")).to_contain_text("Only Mon–Tue")
-    page.goto(f"{live_server.url}/schedules/")
-    page.screenshot(path="/tmp/tocsin-schedule-list.png", full_page=True)
-    context.close()
+    expect(tab.locator(".messages")).to_contain_text("Layer Primary added.")
+    expect(tab.locator(".oc-layer")).to_contain_text("Only Mon–Tue")
+    tab.goto(f"{live_server.url}/schedules/")
+    tab.screenshot(path="/tmp/tocsin-schedule-list.png", full_page=True)

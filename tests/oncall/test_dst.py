@@ -9,9 +9,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from tests.support.clock import BERLIN, NEW_YORK, local, utc
 from tocsin.oncall.selectors import on_call_at, shifts
-
-from .conftest import BERLIN, NEW_YORK, local, utc
 
 HOUR = timedelta(hours=1)
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from django.test import Client
 
-from tests.notify.mailbox import ack_path, text_of
+from tests.support.clock import START
+from tests.support.mailbox import ack_path, text_of
+from tests.support.oncall import paged_addresses, pages
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, reopen, resolve
@@ -24,27 +26,9 @@ from tocsin.oncall.policies import (
     update_policy,
 )
 
-from .conftest import START
-
 
 def p1_incident(payments, p1, lead):
     return declare(title="Checkout returns 502", severity=p1, team=payments, by=lead)
-
-
-def pages(incident) -> list[str]:
-    return list(
-        incident.timeline.filter(kind=Event.PAGE_SENT)
-        .order_by("at", "id")
-        .values_list("message", flat=True)
-    )
-
-
-def paged_addresses() -> list[str]:
-    return list(
-        OutboxMessage.objects.filter(purpose=Purpose.PAGE)
-        .order_by("id")
-        .values_list("address", flat=True)
-    )
 
 
 def test_level_one_is_paged_at_once_with_the_reason(clock, payments, p1, lead, policy):

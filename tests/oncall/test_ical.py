@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 from icalendar import Calendar
 
+from tests.support.clock import BERLIN, local, utc
 from tocsin.oncall.ical import personal_feed_url, schedule_feed_url
 from tocsin.oncall.models import Schedule
 from tocsin.oncall.services import (
@@ -16,8 +17,6 @@ from tocsin.oncall.services import (
     rotate_calendar_token,
     rotate_personal_calendar_token,
 )
-
-from .conftest import BERLIN, local, utc
 
 NOW = utc(2026, 11, 25, 12)  # Wednesday
 

@@ -8,23 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import assert_error
+from tests.support.web import form_errors, formset, page_text
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.errors import PermissionDenied, ValidationFailed
 from tocsin.oncall.escalation_models import NotificationRule
 from tocsin.oncall.policies import set_notification_rules
-
-from .test_web import form_errors, page_text
-
-
-class Api(ApiClient):
-    def put(self, path, body=None, *, raw=None):
-        return self._send("put", path, body, raw)
-
-
-@pytest.fixture
-def api(token_for):
-    return lambda user: Api(token_for(user))
 
 
 @pytest.fixture
@@ -60,23 +49,16 @@ def rules_of(user) -> list[tuple[int, str, timedelta]]:
 def rule_rows(*rows, blank: int = 1) -> dict:
     """The POST of the rules page: (contact method id, minutes) per row, then blank rows."""
     rows = [*rows, *([("", "")] * blank)]
-    data = {
-        "rules-TOTAL_FORMS": len(rows),
-        "rules-INITIAL_FORMS": len(rows),
-        "rules-MIN_NUM_FORMS": 0,
-        "rules-MAX_NUM_FORMS": 20,
-    }
-    for index, (method, delay) in enumerate(rows):
-        data[f"rules-{index}-contact_method"] = method
-        data[f"rules-{index}-delay_minutes"] = delay
-    return data
+    return formset(
+        "rules", [{"contact_method": method, "delay_minutes": delay} for method, delay in rows]
+    )
 
 
 # --- API -------------------------------------------------------------------------------------
 
 
-def test_without_rules_a_page_goes_to_the_first_email_at_once(api, member, work, phone):
-    answer = api(member).get("/me/notification-rules").json()
+def test_without_rules_a_page_goes_to_the_first_email_at_once(api_as, member, work, phone):
+    answer = api_as(member).get("/me/notification-rules").json()
 
     assert answer["rules"] == []
     assert answer["uses_default"] is True
@@ -99,9 +81,9 @@ def test_without_rules_a_page_goes_to_the_first_email_at_once(api, member, work,
     ]
 
 
-def test_a_person_sets_their_rules_and_the_order_is_kept(api, member, work, phone, telegram):
+def test_a_person_sets_their_rules_and_the_order_is_kept(api_as, member, work, phone, telegram):
     # Deliberately not sorted by delay or by id: the order given is the order kept.
-    response = api(member).put(
+    response = api_as(member).put(
         "/me/notification-rules",
         {
             "rules": [
@@ -125,13 +107,13 @@ def test_a_person_sets_their_rules_and_the_order_is_kept(api, member, work, phon
         (2, "4242", timedelta(minutes=5)),
         (3, "bob@example.com", timedelta(minutes=2)),
     ]
-    assert api(member).get("/me/notification-rules").json() == answer
+    assert api_as(member).get("/me/notification-rules").json() == answer
 
 
-def test_an_empty_list_goes_back_to_the_default(api, member, work, phone):
+def test_an_empty_list_goes_back_to_the_default(api_as, member, work, phone):
     set_notification_rules(user=member, by=member, rules=[(phone, timedelta(0))])
 
-    answer = api(member).put("/me/notification-rules", {"rules": []}).json()
+    answer = api_as(member).put("/me/notification-rules", {"rules": []}).json()
 
     assert answer["uses_default"] is True
     assert [r["contact_method"]["address"] for r in answer["effective"]] == ["bob@example.com"]
@@ -139,11 +121,11 @@ def test_an_empty_list_goes_back_to_the_default(api, member, work, phone):
 
 
 def test_someone_elses_contact_method_is_refused_without_saying_whose(
-    api, member, work, erins_email
+    api_as, member, work, erins_email
 ):
     set_notification_rules(user=member, by=member, rules=[(work, timedelta(0))])
 
-    response = api(member).put(
+    response = api_as(member).put(
         "/me/notification-rules",
         {
             "rules": [
@@ -164,8 +146,8 @@ def test_someone_elses_contact_method_is_refused_without_saying_whose(
     assert rules_of(member) == [(1, "bob@example.com", timedelta(0))]
 
 
-def test_an_unknown_contact_method_reads_the_same(api, member, work):
-    response = api(member).put(
+def test_an_unknown_contact_method_reads_the_same(api_as, member, work):
+    response = api_as(member).put(
         "/me/notification-rules", {"rules": [{"contact_method": 9999, "delay_minutes": 0}]}
     )
 
@@ -189,22 +171,22 @@ def test_an_unknown_contact_method_reads_the_same(api, member, work):
     ],
     ids=["negative delay", "more than a day", "unknown field", "no contact method"],
 )
-def test_bad_rules_are_a_422_naming_the_field(api, member, work, phone, rule, field):
+def test_bad_rules_are_a_422_naming_the_field(api_as, member, work, phone, rule, field):
     set_notification_rules(user=member, by=member, rules=[(phone, timedelta(minutes=1))])
     if rule.get("contact_method") == "CM":
         rule["contact_method"] = work.pk
 
-    response = api(member).put("/me/notification-rules", {"rules": [rule]})
+    response = api_as(member).put("/me/notification-rules", {"rules": [rule]})
 
     assert_error(response, 422, "validation_failed", field=field)
     assert rules_of(member) == [(1, "bob.phone@example.com", timedelta(minutes=1))]
 
 
 def test_only_the_person_and_admins_see_or_change_someones_rules(
-    api, member, other_member, admin, work, phone
+    api_as, member, other_member, admin, work, phone
 ):
     path = f"/users/{member.email}/notification-rules"
-    refused = api(other_member).get(path)
+    refused = api_as(other_member).get(path)
     assert_error(
         refused,
         403,
@@ -212,13 +194,13 @@ def test_only_the_person_and_admins_see_or_change_someones_rules(
         message_contains="only Bob Okafor and admins may see or change Bob Okafor's",
     )
     assert_error(
-        api(other_member).put(path, {"rules": [{"contact_method": work.pk}]}),
+        api_as(other_member).put(path, {"rules": [{"contact_method": work.pk}]}),
         403,
         "permission_denied",
     )
     assert rules_of(member) == []
 
-    by_admin = api(admin).put(
+    by_admin = api_as(admin).put(
         f"/users/{member.pk}/notification-rules",
         {"rules": [{"contact_method": work.pk}, {"contact_method": phone.pk, "delay_minutes": 3}]},
     )
@@ -228,12 +210,12 @@ def test_only_the_person_and_admins_see_or_change_someones_rules(
         (1, "bob@example.com", timedelta(0)),
         (2, "bob.phone@example.com", timedelta(minutes=3)),
     ]
-    assert api(member).get(path).json()["rules"] == by_admin.json()["rules"]
+    assert api_as(member).get(path).json()["rules"] == by_admin.json()["rules"]
 
 
-def test_an_unknown_person_is_a_404(api, admin):
+def test_an_unknown_person_is_a_404(api_as, admin):
     assert_error(
-        api(admin).get("/users/nobody@example.com/notification-rules"),
+        api_as(admin).get("/users/nobody@example.com/notification-rules"),
         404,
         "not_found",
         message_contains="no user 'nobody@example.com'",

@@ -7,6 +7,8 @@ severity's `ack_timeout` is triggered again and escalates from the first level.
 
 from datetime import timedelta
 
+from tests.support.clock import START
+from tests.support.oncall import paged_addresses, pages
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import (
@@ -21,9 +23,6 @@ from tocsin.notify.models import ChatChannel, OutboxMessage, Purpose
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import AcknowledgementTimer, EscalationRun, RunState
 from tocsin.oncall.policies import set_notification_rules
-
-from .conftest import START
-from .test_escalation import paged_addresses, pages
 
 
 def _declare(payments, severity, lead):

@@ -8,44 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import assert_error
+from tests.support.oncall import policies_as_rows
 from tocsin.incidents.services import declare
 from tocsin.oncall.escalation import run_due_escalations
 from tocsin.oncall.escalation_models import EscalationPolicy, EscalationRun, RunState
 from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
 from tocsin.oncall.services import create_schedule
-
-
-class Api(ApiClient):
-    def put(self, path, body=None, *, raw=None):
-        return self._send("put", path, body, raw)
-
-
-@pytest.fixture
-def api(token_for):
-    """api(user) -> an API client acting as that person."""
-    return lambda user: Api(token_for(user))
-
-
-def policies_as_rows() -> list:
-    """Every policy with its levels and targets, to compare before and after a refusal."""
-    return [
-        (
-            policy.team_id,
-            policy.name,
-            policy.description,
-            policy.repeat,
-            [
-                (
-                    level.position,
-                    level.delay,
-                    [(t.kind, t.user_id, t.schedule_id) for t in level.targets.order_by("id")],
-                )
-                for level in policy.levels.order_by("position")
-            ],
-        )
-        for policy in EscalationPolicy.objects.order_by("id")
-    ]
 
 
 def body(**changes) -> dict:
@@ -83,9 +52,9 @@ def platform_schedule(platform, admin):
 
 
 def test_anyone_signed_in_reads_a_policy_with_its_levels_in_order(
-    api, outsider, lead, policy, primary
+    api_as, outsider, lead, policy, primary
 ):
-    response = api(outsider).get(f"/escalation-policies/{policy.pk}")
+    response = api_as(outsider).get(f"/escalation-policies/{policy.pk}")
 
     assert response.status_code == 200, response.json()
     answer = response.json()
@@ -109,8 +78,8 @@ def test_anyone_signed_in_reads_a_policy_with_its_levels_in_order(
     ]
 
 
-def test_the_list_marks_the_oldest_policy_of_a_team_as_in_use(api, member, policy, nights):
-    answer = api(member).get("/escalation-policies", team="payments").json()
+def test_the_list_marks_the_oldest_policy_of_a_team_as_in_use(api_as, member, policy, nights):
+    answer = api_as(member).get("/escalation-policies", team="payments").json()
 
     assert [(p["name"], p["in_use"]) for p in answer] == [
         ("Payments default", True),
@@ -118,9 +87,9 @@ def test_the_list_marks_the_oldest_policy_of_a_team_as_in_use(api, member, polic
     ]
 
 
-def test_an_unknown_policy_is_a_404(api, member, policy):
+def test_an_unknown_policy_is_a_404(api_as, member, policy):
     assert_error(
-        api(member).get("/escalation-policies/9999"),
+        api_as(member).get("/escalation-policies/9999"),
         404,
         "not_found",
         message_contains="no escalation policy 9999",
@@ -130,8 +99,8 @@ def test_an_unknown_policy_is_a_404(api, member, policy):
 # --- Creating --------------------------------------------------------------------------------
 
 
-def test_a_lead_creates_a_policy_with_a_description(api, lead, member, policy):
-    response = api(lead).post("/escalation-policies", body())
+def test_a_lead_creates_a_policy_with_a_description(api_as, lead, member, policy):
+    response = api_as(lead).post("/escalation-policies", body())
 
     assert response.status_code == 201, response.json()
     answer = response.json()
@@ -201,7 +170,7 @@ OTHER_TEAM_USER = "carol@example.com"
     ],
 )
 def test_bad_levels_are_a_422_naming_the_field_and_nothing_is_stored(
-    api, lead, outsider, policy, platform_schedule, levels, field, says
+    api_as, lead, outsider, policy, platform_schedule, levels, field, says
 ):
     for level in levels:
         for target in level["targets"]:
@@ -209,16 +178,16 @@ def test_bad_levels_are_a_422_naming_the_field_and_nothing_is_stored(
                 target["schedule"] = platform_schedule.pk
     before = policies_as_rows()
 
-    response = api(lead).post("/escalation-policies", body(levels=levels))
+    response = api_as(lead).post("/escalation-policies", body(levels=levels))
 
     assert_error(response, 422, "validation_failed", field=field, message_contains=says)
     assert policies_as_rows() == before
 
 
-def test_a_duplicate_name_is_a_409_and_nothing_is_stored(api, lead, policy):
+def test_a_duplicate_name_is_a_409_and_nothing_is_stored(api_as, lead, policy):
     before = policies_as_rows()
 
-    response = api(lead).post("/escalation-policies", body(name="payments DEFAULT"))
+    response = api_as(lead).post("/escalation-policies", body(name="payments DEFAULT"))
 
     assert_error(
         response,
@@ -230,10 +199,10 @@ def test_a_duplicate_name_is_a_409_and_nothing_is_stored(api, lead, policy):
     assert policies_as_rows() == before
 
 
-def test_a_member_may_not_create_a_policy(api, member, policy):
+def test_a_member_may_not_create_a_policy(api_as, member, policy):
     before = policies_as_rows()
 
-    response = api(member).post("/escalation-policies", body())
+    response = api_as(member).post("/escalation-policies", body())
 
     assert_error(
         response,
@@ -247,7 +216,7 @@ def test_a_member_may_not_create_a_policy(api, member, policy):
 # --- Replacing -------------------------------------------------------------------------------
 
 
-def test_a_lead_replaces_a_policy_with_put(api, lead, member, policy, primary):
+def test_a_lead_replaces_a_policy_with_put(api_as, lead, member, policy, primary):
     new = {
         "name": "Payments default",
         "repeat": 2,
@@ -260,7 +229,7 @@ def test_a_lead_replaces_a_policy_with_put(api, lead, member, policy, primary):
         ],
     }
 
-    response = api(lead).put(f"/escalation-policies/{policy.pk}", new)
+    response = api_as(lead).put(f"/escalation-policies/{policy.pk}", new)
 
     assert response.status_code == 200, response.json()
     answer = response.json()
@@ -269,16 +238,16 @@ def test_a_lead_replaces_a_policy_with_put(api, lead, member, policy, primary):
         (level["delay_seconds"], [t["name"] for t in level["targets"]])
         for level in answer["levels"]
     ] == [(60, ["Bob Okafor"]), (900, ["Payments Europe/Berlin", "Payments"])]
-    assert api(member).get(f"/escalation-policies/{policy.pk}").json() == answer
+    assert api_as(member).get(f"/escalation-policies/{policy.pk}").json() == answer
 
 
-def test_the_body_of_post_may_be_put_back_but_not_to_another_team(api, lead, policy, platform):
-    same_team = api(lead).put(f"/escalation-policies/{policy.pk}", body(name="Renamed"))
+def test_the_body_of_post_may_be_put_back_but_not_to_another_team(api_as, lead, policy, platform):
+    same_team = api_as(lead).put(f"/escalation-policies/{policy.pk}", body(name="Renamed"))
     assert same_team.status_code == 200, same_team.json()
     assert same_team.json()["name"] == "Renamed"
     before = policies_as_rows()
 
-    other_team = api(lead).put(f"/escalation-policies/{policy.pk}", body(team="platform"))
+    other_team = api_as(lead).put(f"/escalation-policies/{policy.pk}", body(team="platform"))
 
     assert_error(
         other_team, 422, "validation_failed", field="team", message_contains="belongs to payments"
@@ -286,10 +255,10 @@ def test_the_body_of_post_may_be_put_back_but_not_to_another_team(api, lead, pol
     assert policies_as_rows() == before
 
 
-def test_renaming_onto_another_policy_is_a_409_and_changes_nothing(api, lead, policy, nights):
+def test_renaming_onto_another_policy_is_a_409_and_changes_nothing(api_as, lead, policy, nights):
     before = policies_as_rows()
 
-    response = api(lead).put(
+    response = api_as(lead).put(
         f"/escalation-policies/{policy.pk}", body(name="Payments nights", repeat=3)
     )
 
@@ -297,10 +266,10 @@ def test_renaming_onto_another_policy_is_a_409_and_changes_nothing(api, lead, po
     assert policies_as_rows() == before
 
 
-def test_a_put_with_a_bad_level_changes_nothing_at_all(api, lead, policy, outsider):
+def test_a_put_with_a_bad_level_changes_nothing_at_all(api_as, lead, policy, outsider):
     before = policies_as_rows()
 
-    response = api(lead).put(
+    response = api_as(lead).put(
         f"/escalation-policies/{policy.pk}",
         body(
             name="Half-saved?",
@@ -315,51 +284,53 @@ def test_a_put_with_a_bad_level_changes_nothing_at_all(api, lead, policy, outsid
     assert policies_as_rows() == before
 
 
-def test_a_member_may_not_replace_or_delete_a_policy(api, member, policy):
+def test_a_member_may_not_replace_or_delete_a_policy(api_as, member, policy):
     before = policies_as_rows()
 
-    replaced = api(member).put(f"/escalation-policies/{policy.pk}", body())
-    deleted = api(member).delete(f"/escalation-policies/{policy.pk}")
+    replaced = api_as(member).put(f"/escalation-policies/{policy.pk}", body())
+    deleted = api_as(member).delete(f"/escalation-policies/{policy.pk}")
 
     assert_error(replaced, 403, "permission_denied")
     assert_error(deleted, 403, "permission_denied")
     assert policies_as_rows() == before
 
 
-def test_a_viewer_may_not_delete_a_policy(api, viewer, policy):
-    assert_error(api(viewer).delete(f"/escalation-policies/{policy.pk}"), 403, "permission_denied")
+def test_a_viewer_may_not_delete_a_policy(api_as, viewer, policy):
+    assert_error(
+        api_as(viewer).delete(f"/escalation-policies/{policy.pk}"), 403, "permission_denied"
+    )
     assert EscalationPolicy.objects.filter(pk=policy.pk).exists()
 
 
 # --- Deleting --------------------------------------------------------------------------------
 
 
-def test_deleting_the_policy_in_use_hands_over_to_the_next_oldest(api, lead, policy, nights):
-    response = api(lead).delete(f"/escalation-policies/{policy.pk}")
+def test_deleting_the_policy_in_use_hands_over_to_the_next_oldest(api_as, lead, policy, nights):
+    response = api_as(lead).delete(f"/escalation-policies/{policy.pk}")
 
     assert response.status_code == 204
     assert not EscalationPolicy.objects.filter(pk=policy.pk).exists()
-    listed = api(lead).get("/escalation-policies", team="payments").json()
+    listed = api_as(lead).get("/escalation-policies", team="payments").json()
     assert [(p["name"], p["in_use"]) for p in listed] == [("Payments nights", True)]
 
 
-def test_an_admin_deletes_any_teams_policy(api, admin, policy):
-    assert api(admin).delete(f"/escalation-policies/{policy.pk}").status_code == 204
-    assert_error(api(admin).get(f"/escalation-policies/{policy.pk}"), 404, "not_found")
+def test_an_admin_deletes_any_teams_policy(api_as, admin, policy):
+    assert api_as(admin).delete(f"/escalation-policies/{policy.pk}").status_code == 204
+    assert_error(api_as(admin).get(f"/escalation-policies/{policy.pk}"), 404, "not_found")
 
 
 # --- Escalations in flight -------------------------------------------------------------------
 
 
 def test_editing_or_deleting_a_policy_leaves_a_running_escalation_alone(
-    clock, api, payments, p1, lead, other_member, policy
+    clock, api_as, payments, p1, lead, other_member, policy
 ):
     incident = declare(title="Checkout returns 502", severity=p1, team=payments, by=lead)
     run_due_escalations()
     run = EscalationRun.objects.get(incident=incident)
     snapshot = run.snapshot
 
-    edited = api(lead).put(
+    edited = api_as(lead).put(
         f"/escalation-policies/{policy.pk}",
         body(
             name="Payments default",
@@ -375,7 +346,7 @@ def test_editing_or_deleting_a_policy_leaves_a_running_escalation_alone(
         "Alice Novak",
     ]
 
-    assert api(lead).delete(f"/escalation-policies/{policy.pk}").status_code == 204
+    assert api_as(lead).delete(f"/escalation-policies/{policy.pk}").status_code == 204
 
     run.refresh_from_db()
     assert (run.state, run.policy, run.snapshot) == (RunState.ACTIVE, None, snapshot)

@@ -10,14 +10,13 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.oncall import policies_as_rows
+from tests.support.web import form_errors, formset
+from tests.support.web import page_text as words
 from tocsin.accounts.models import Membership
 from tocsin.incidents.services import declare
 from tocsin.oncall.escalation_models import EscalationPolicy, EscalationRun, RunState
 from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
-
-from .test_policy_api import policies_as_rows
-from .test_web import form_errors
-from .test_web import page_text as words
 
 
 def page_text(response) -> str:
@@ -29,31 +28,18 @@ def is_ticked(page: str, row: int, value: str) -> bool:
     return bool(re.search(rf'value="{value}" id="id_levels-{row}-targets_\d+" checked', page))
 
 
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
 def policy_form(*levels, name="Payments default", repeat=0, description="", blank=2) -> dict:
     """The POST of the policy form; each level is ([checkbox values], minutes)."""
     rows = [*levels, *([([], "")] * blank)]
-    data = {
+    return {
         "name": name,
         "repeat": repeat,
         "description": description,
-        "levels-TOTAL_FORMS": len(rows),
-        "levels-INITIAL_FORMS": len(rows),
-        "levels-MIN_NUM_FORMS": 0,
-        "levels-MAX_NUM_FORMS": 20,
+        **formset(
+            "levels",
+            [{"targets": targets, "delay_minutes": minutes} for targets, minutes in rows],
+        ),
     }
-    for index, (targets, minutes) in enumerate(rows):
-        data[f"levels-{index}-targets"] = targets
-        data[f"levels-{index}-delay_minutes"] = minutes
-    return data
 
 
 def levels_of(policy) -> list[tuple[timedelta, list[str]]]:

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 import pytest
 
+from tests.support.clock import BERLIN, local
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 from tocsin.oncall.models import Layer, LayerParticipant, Override, Schedule
 from tocsin.oncall.services import (
@@ -17,8 +18,6 @@ from tocsin.oncall.services import (
     update_layer,
     update_schedule,
 )
-
-from .conftest import BERLIN, local
 
 FRIDAY_0900 = local(BERLIN, 2026, 11, 27, 9, 0)
 SATURDAY_0900 = local(BERLIN, 2026, 11, 28, 9, 0)

@@ -1,6 +1,5 @@
 """The schedule pages: on call now, the next 14 days with gaps, and the forms that change them."""
 
-import html
 import re
 from datetime import date, time
 
@@ -8,11 +7,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.support.clock import BERLIN, local, utc
+from tests.support.oncall import schedule_rows
+from tests.support.web import form_errors, page_text
 from tocsin.accounts.services import update_profile
-from tocsin.oncall.models import Layer, LayerParticipant, Override, Schedule
+from tocsin.oncall.models import Layer, Override, Schedule
 from tocsin.oncall.services import add_override
-
-from .conftest import BERLIN, local, utc
 
 NOW = utc(2026, 11, 25, 11)  # Wednesday 12:00 in Berlin
 
@@ -21,32 +21,6 @@ NOW = utc(2026, 11, 25, 11)  # Wednesday 12:00 in Berlin
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def page_text(response) -> str:
-    body = response.content.decode()
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
-def form_errors(response) -> list[str]:
-    return [
-        html.unescape(error)
-        for error in re.findall(r'<p class="error"[^>]*>(.*?)</p>', response.content.decode())
-    ]
-
-
-def row_counts():
-    return [model.objects.count() for model in (Schedule, Layer, LayerParticipant, Override)]
 
 
 def lives_in_berlin(user):
@@ -189,7 +163,7 @@ def test_a_lead_creates_a_schedule_and_its_first_layer(signed_in, payments, lead
 def test_a_bad_schedule_form_is_refused_with_the_reason_and_nothing_stored(
     signed_in, payments, berlin, lead
 ):
-    before = row_counts()
+    before = schedule_rows()
     response = signed_in(lead).post(
         reverse("schedule-create"),
         {"team": payments.pk, "name": berlin.name, "time_zone": "Europe/Berlin"},
@@ -199,11 +173,11 @@ def test_a_bad_schedule_form_is_refused_with_the_reason_and_nothing_stored(
     assert form_errors(response) == [
         "Payments already has a schedule named 'Payments Europe/Berlin'"
     ]
-    assert row_counts() == before
+    assert schedule_rows() == before
 
 
 def test_a_layer_with_someone_outside_the_team_is_refused(signed_in, berlin, lead):
-    before = row_counts()
+    before = schedule_rows()
     response = signed_in(lead).post(
         reverse("layer-create", args=[berlin.pk]),
         {
@@ -220,7 +194,7 @@ def test_a_layer_with_someone_outside_the_team_is_refused(signed_in, berlin, lea
     assert form_errors(response) == [
         "No one signs in as ghost@example.com: give e-mail addresses of team members."
     ]
-    assert row_counts() == before
+    assert schedule_rows() == before
 
 
 def test_a_half_restriction_is_a_form_error(signed_in, berlin, lead):

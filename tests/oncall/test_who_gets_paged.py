@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import ApiClient, assert_error
 from tocsin.oncall.escalation_models import EscalationPolicy
 from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
 

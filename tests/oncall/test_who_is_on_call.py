@@ -7,11 +7,10 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from tests.support.clock import BERLIN, local, utc
 from tocsin.oncall.models import Override
 from tocsin.oncall.selectors import gaps, on_call_at, shift_at, shifts, shifts_of, timeline
 from tocsin.oncall.services import add_override, update_schedule
-
-from .conftest import BERLIN, local, utc
 
 MONDAY = date(2026, 11, 23)
 WEEKDAYS = [1, 2, 3, 4, 5]

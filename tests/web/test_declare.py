@@ -2,9 +2,8 @@
 
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents.models import Event, Incident, Source
-
-from .conftest import body
 
 
 def test_the_form_explains_each_severity_and_preselects_my_team(signed_in, member, checkout):

@@ -2,10 +2,9 @@
 
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel
-
-from .conftest import body
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -3,11 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel, Severity
 from tocsin.incidents.views import PAGE_SIZE
-
-from .conftest import body
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel, Event, Role, Status
-
-from .conftest import body
 
 T0 = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
 

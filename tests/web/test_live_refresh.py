@@ -5,10 +5,9 @@ from pathlib import Path
 
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel
-
-from .conftest import body
 
 
 def test_the_fragment_carries_the_status_header_and_the_timeline(signed_in, member, incident):

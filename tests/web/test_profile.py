@@ -2,10 +2,9 @@
 
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.accounts.models import ApiToken, ContactKind
 from tocsin.accounts.services import user_for_token
-
-from .conftest import body
 
 
 def test_name_and_time_zone_are_saved(signed_in, member):

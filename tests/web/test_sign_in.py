@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.support.people import PASSWORD
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,9 @@
 
 from django.urls import reverse
 
+from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel
-
-from .conftest import body
 
 
 def test_the_team_list_counts_members_services_and_open_incidents(

@@ -1,18 +1,12 @@
 """Fixtures: a real receiver on 127.0.0.1 that verifies signatures, and webhooks pointing at it."""
 
-from datetime import timedelta
-
 import pytest
-import time_machine
-from django.utils import timezone
 
+from tests.support.fakes.webhook_receiver import Receiver
+from tests.support.web import BASE_URL
 from tocsin.incidents.models import Channel
 from tocsin.incidents.services import declare
 from tocsin.webhooks.services import create_webhook
-
-from .receiver import Receiver
-
-BASE_URL = "https://tocsin.example.org"
 
 
 @pytest.fixture(autouse=True)
@@ -44,16 +38,6 @@ def hook(receiver, admin):
         return webhook
 
     return make
-
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
-
-
-def later(minutes: float = 30):
-    return timezone.now() + timedelta(minutes=minutes)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import assert_error
 from tocsin.incidents.models import Channel
 from tocsin.incidents.services import acknowledge
 from tocsin.notify.delivery import deliver_due
@@ -18,11 +18,6 @@ ALL_TYPES = [
     "incident.reopened",
     "incident.note_added",
 ]
-
-
-@pytest.fixture
-def api_as(token_for):
-    return lambda user: ApiClient(token_for(user))
 
 
 def _snapshot() -> list[tuple]:

@@ -6,14 +6,14 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
+from tests.support.clock import later
+from tests.support.fakes.webhook_receiver import Answer
+from tests.support.web import BASE_URL
 from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import acknowledge, declare, resolve
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.webhooks.services import delete_webhook, rotate_secret, send_test, update_webhook
-
-from .conftest import BASE_URL, later
-from .receiver import Answer
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_tried_again(
     settings.WEBHOOK_TIMEOUT = "0.3"
     hook("/slow")
     new_incident()
-    receiver.script["/slow"] = [Answer(204, delay=1.5)]
+    receiver.script["/slow"] = [Answer(204, stall=True)]  # it never answers in time
 
     assert deliver_due(worker_id=WORKER).retried == 1
 

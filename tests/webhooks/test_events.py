@@ -5,6 +5,7 @@ import json
 import pytest
 from django.db import transaction
 
+from tests.support.web import BASE_URL
 from tocsin.incidents.models import Channel
 from tocsin.incidents.services import (
     acknowledge,
@@ -20,8 +21,6 @@ from tocsin.incidents.services import (
 )
 from tocsin.notify.models import OutboxMessage, Purpose
 from tocsin.webhooks.services import update_webhook
-
-from .conftest import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -28,6 +28,9 @@ class ApiClient:
     def patch(self, path, body=None, *, raw: str | bytes | None = None):
         return self._send("patch", path, body, raw)
 
+    def put(self, path, body=None, *, raw: str | bytes | None = None):
+        return self._send("put", path, body, raw)
+
     def delete(self, path):
         return self.client.delete(API + path)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+from . import serve, shut
+
 
 @dataclass
 class Call:
@@ -39,11 +41,7 @@ class FakeSlack:
         self.script: dict[str, list[Scripted]] = {}  # method -> answers to give first
         self._lock = threading.Lock()
         self._ts = itertools.count(100)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -58,12 +56,11 @@ class FakeSlack:
         return f"{self.url}/actions/{name}"
 
     def start(self) -> "FakeSlack":
-        self._thread.start()
+        self.server = serve(self._handler())
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        shut(self.server)
 
     # --- what the tests ask --------------------------------------------------------------
 

@@ -13,11 +13,13 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from tests.live import free_port
+from ..live import free_port
+from . import serve, shut
+
+STALL_LIMIT = 30.0  # the longest a stalled answer waits for stop(): only a broken test gets there
 
 
 def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -47,7 +49,7 @@ class Answer:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
-    delay: float = 0.0
+    stall: bool = False  # answer only once the test is over (`stop()`): a receiver that hangs
 
 
 class Receiver:
@@ -57,8 +59,8 @@ class Receiver:
         self.script: dict[str, list] = {}
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = None
-        self._thread = None
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -83,8 +85,8 @@ class Receiver:
             self.deliveries.append(
                 Delivery(handler.path, dict(handler.headers.items()), body, verified, answer.status)
             )
-        if answer.delay:
-            time.sleep(answer.delay)
+        if answer.stall:
+            self._stopping.wait(STALL_LIMIT)
         payload = answer.body.encode()
         try:
             handler.send_response(answer.status)
@@ -111,17 +113,13 @@ class Receiver:
             def log_message(self, format, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = serve(Handler, self.port)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._stopping.set()
+        shut(self._server)
+        self._server = None
 
     def received(self, path: str | None = None) -> list[Delivery]:
         with self._lock:

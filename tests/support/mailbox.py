@@ -9,26 +9,43 @@ from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 
-from tests.live import free_port
+from .live import free_port
 
-BASE_URL = "https://tocsin.example.org"
+# How long a stalled RCPT TO waits for `release()` at most: only a broken test gets there.
+STALL_LIMIT = 30.0
 
 
 class Mailbox:
-    """An SMTP server on 127.0.0.1; `refuse` and `slow` make chosen recipients misbehave."""
+    """An SMTP server on 127.0.0.1; `refuse` and `stall` make chosen recipients misbehave."""
 
     def __init__(self):
         self.port = free_port()
         self.messages: list[email.message.EmailMessage] = []
         self.refuse: dict[str, str] = {}  # address -> SMTP reply to RCPT TO, e.g. "550 …"
-        self.slow: dict[str, float] = {}  # address -> seconds to wait before answering RCPT TO
+        self.stalled: set[str] = set()  # addresses whose RCPT TO is answered only on release()
+        self.unanswered: set[str] = set()  # stalled RCPT TOs waiting for their answer right now
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self.controller = None
 
+    def stall(self, address: str) -> None:
+        """Leave RCPT TO for `address` unanswered until `release()`, then answer 451."""
+        self.stalled.add(address)
+
+    def release(self) -> None:
+        self._released.set()
+
     # aiosmtpd handler hooks
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.slow:
-            await asyncio.sleep(self.slow[address])
+        if address in self.stalled:
+            with self._lock:
+                self.unanswered.add(address)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + STALL_LIMIT
+            while not self._released.is_set() and loop.time() < deadline:
+                await asyncio.sleep(0.02)
+            with self._lock:
+                self.unanswered.discard(address)
             return "451 4.3.0 took too long"
         if address in self.refuse:
             return self.refuse[address]
@@ -46,6 +63,7 @@ class Mailbox:
         self.controller.start()
 
     def stop(self):
+        self.release()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
