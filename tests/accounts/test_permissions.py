@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import ApiClient, assert_error
 from tocsin.accounts import permissions
 from tocsin.accounts.models import Membership, MembershipRole
 from tocsin.accounts.services import (
