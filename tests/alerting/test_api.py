@@ -747,3 +747,38 @@ def test_a_window_ended_the_instant_it_starts_is_cancelled(api_as, member, check
         ended = client.post(f"/maintenance/{window['id']}/end").json()
     assert (ended["id"], ended["state"]) == (window["id"], "cancelled")
     assert not MaintenanceWindow.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The published schema
+
+
+def test_the_alerting_operation_ids_stay_those_clients_were_generated_from(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    ids = {
+        op["operationId"]
+        for ops in paths.values()
+        for op in ops.values()
+        if "alerting" in op["tags"]
+    }
+    assert ids == {
+        f"tocsin_alerting_api_{name}"
+        for name in (
+            "list_integrations",
+            "create_integration",
+            "get_integration",
+            "update_integration",
+            "rotate_token",
+            "list_alerts",
+            "get_alert",
+            "list_rules",
+            "create_rule",
+            "update_rule",
+            "delete_rule",
+            "list_severity_mappings",
+            "set_severity_mapping",
+            "list_maintenance",
+            "create_maintenance",
+            "end_maintenance",
+        )
+    }
