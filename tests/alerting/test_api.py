@@ -123,6 +123,13 @@ def test_a_plain_member_cannot_create_an_integration_for_their_team(api_as, memb
             "give the integration a name",
         ),
         (
+            {"kind": "generic", "name": "G", "team": "payments", "signing_secret": "s" * 201},
+            422,
+            "validation_failed",
+            "signing_secret",
+            "the signing secret is longer than 200 characters",
+        ),
+        (
             {"kind": "generic", "name": "G", "team": "nobody"},
             422,
             "validation_failed",
@@ -464,6 +471,13 @@ def test_a_rule_created_disabled_is_written_once_and_never_enabled(
         ),
         ({"grouping_key": "{labels.x"}, 422, "validation_failed", "grouping_key", "not a template"),
         (
+            {"grouping_key": "x" * 201},
+            422,
+            "validation_failed",
+            "grouping_key",
+            "the grouping key is longer than 200 characters",
+        ),
+        (
             {"runbook_url": "ftp://x"},
             422,
             "validation_failed",
@@ -636,6 +650,7 @@ def test_maintenance_scheduled_through_the_api_suppresses_alerts(
         ({"ends_at": "2026-11-24T21:00+00:00"}, "ends_at", "the window must end after it starts"),
         ({"starts_at": "next tuesday"}, "starts_at", "starts_at: Input should be a valid datetime"),
         ({"reason": ""}, "reason", "say why"),
+        ({"reason": "x" * 201}, "reason", "the reason is longer than 200 characters"),
         ({"service": "nope"}, "service", "unknown service 'nope'"),
         (
             {"starts_at": "2026-11-20T10:00Z", "ends_at": "2026-11-20T11:00Z"},
@@ -742,3 +757,38 @@ def test_a_window_ended_the_instant_it_starts_is_cancelled(api_as, member, check
         ended = client.post(f"/maintenance/{window['id']}/end").json()
     assert (ended["id"], ended["state"]) == (window["id"], "cancelled")
     assert not MaintenanceWindow.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The published schema
+
+
+def test_the_alerting_operation_ids_stay_those_clients_were_generated_from(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    ids = {
+        op["operationId"]
+        for ops in paths.values()
+        for op in ops.values()
+        if "alerting" in op["tags"]
+    }
+    assert ids == {
+        f"tocsin_alerting_api_{name}"
+        for name in (
+            "list_integrations",
+            "create_integration",
+            "get_integration",
+            "update_integration",
+            "rotate_token",
+            "list_alerts",
+            "get_alert",
+            "list_rules",
+            "create_rule",
+            "update_rule",
+            "delete_rule",
+            "list_severity_mappings",
+            "set_severity_mapping",
+            "list_maintenance",
+            "create_maintenance",
+            "end_maintenance",
+        )
+    }

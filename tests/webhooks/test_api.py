@@ -117,6 +117,7 @@ def test_a_bad_url_is_refused_and_nothing_is_created(api_as, admin, payments, ur
         ({"events": []}, "events", "choose at least one event type"),
         ({"events": "incident.resolved"}, "events", ""),
         ({"name": "  "}, "name", "give the webhook a name"),
+        ({"name": "x" * 101}, "name", "the name is longer than 100 characters"),
         ({"team": "nobody"}, "team", "no team 'nobody'"),
         ({"enabled": "yes"}, "enabled", ""),
         ({"secret": "mine"}, "secret", "unknown field 'secret'"),

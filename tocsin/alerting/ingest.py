@@ -215,8 +215,9 @@ def _maintenance(alert: Alert, now) -> MaintenanceWindow | None:
     if alert.service_id is None:
         return None
     return (
-        MaintenanceWindow.objects.select_related("service")
-        .filter(service_id=alert.service_id, starts_at__lte=now, ends_at__gt=now)
+        MaintenanceWindow.objects.in_effect(now)
+        .select_related("service")
+        .filter(service_id=alert.service_id)
         .first()
     )
 

@@ -176,6 +176,12 @@ class SeverityMapping(models.Model):
         return f"{self.kind}: {self.value} → {self.severity.key}"
 
 
+class MaintenanceWindowQuerySet(models.QuerySet):
+    def in_effect(self, instant):
+        """The windows that cover `instant` (see MaintenanceWindow.covers)."""
+        return self.filter(starts_at__lte=instant, ends_at__gt=instant)
+
+
 class MaintenanceWindow(models.Model):
     service = models.ForeignKey(
         Service, on_delete=models.CASCADE, related_name="maintenance_windows"
@@ -190,6 +196,8 @@ class MaintenanceWindow(models.Model):
     # Not a column: services.end_maintenance sets it on a window it deleted before it started.
     cancelled = False
 
+    objects = MaintenanceWindowQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_at"]
         constraints = [
@@ -202,6 +210,7 @@ class MaintenanceWindow(models.Model):
         return f"{self.service}: {self.reason}"
 
     def covers(self, instant) -> bool:
+        """A window is in effect from its start, included, to its end, excluded."""
         return self.starts_at <= instant < self.ends_at
 
 

@@ -109,9 +109,7 @@ def maintenance_state(window: MaintenanceWindow, now: datetime | None = None) ->
     now = now or timezone.now()
     if window.ends_at <= now:
         return "past"
-    if window.starts_at <= now:
-        return "current"
-    return "upcoming"
+    return "current" if window.covers(now) else "upcoming"
 
 
 def maintenance_windows(
@@ -123,7 +121,7 @@ def maintenance_windows(
     if service:
         windows = windows.filter(service__slug=service)
     if state == "current":
-        return windows.filter(starts_at__lte=now, ends_at__gt=now).order_by("ends_at", "id")
+        return windows.in_effect(now).order_by("ends_at", "id")
     if state == "upcoming":
         return windows.filter(starts_at__gt=now).order_by("starts_at", "id")
     if state == "past":

@@ -18,6 +18,7 @@ from tocsin.accounts.permissions import (
 )
 from tocsin.errors import Conflict, ValidationFailed
 from tocsin.tokens import new_salt
+from tocsin.validation import clean_text
 
 from .models import Integration, Kind, MaintenanceWindow, RoutingRule, SeverityMapping
 from .routing import validate_matchers
@@ -44,12 +45,7 @@ def clean_kind(kind: str) -> str:
 
 
 def _clean_name(name: str, example: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(f"give the {example}", field="name")
-    if len(name) > 100:
-        raise ValidationFailed("the name is longer than 100 characters", field="name")
-    return name
+    return clean_text(name, field="name", max_length=100, missing=f"give the {example}")
 
 
 def _clean_header(header: str) -> str:
@@ -63,12 +59,7 @@ def _clean_header(header: str) -> str:
 
 
 def _clean_secret(secret: str) -> str:
-    secret = (secret or "").strip()
-    if len(secret) > 200:
-        raise ValidationFailed(
-            "the signing secret is longer than 200 characters", field="signing_secret"
-        )
-    return secret
+    return clean_text(secret, field="signing_secret", max_length=200)
 
 
 def _check_heartbeat(interval: timedelta | None, grace: timedelta | None) -> None:
@@ -210,11 +201,7 @@ def rotate_token(*, integration: Integration, by) -> Integration:
 
 
 def _clean_grouping_key(template: str) -> str:
-    template = (template or "").strip()
-    if len(template) > 200:
-        raise ValidationFailed(
-            "the grouping key is longer than 200 characters", field="grouping_key"
-        )
+    template = clean_text(template, field="grouping_key", max_length=200)
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
     except ValueError as error:
@@ -407,11 +394,9 @@ def schedule_maintenance(
     *, service, starts_at: datetime, ends_at: datetime, reason: str, by
 ) -> MaintenanceWindow:
     ensure_works_for_team(service.team, by, action=f"schedule maintenance for {service}")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("say why, e.g. 'PostgreSQL 16 upgrade'", field="reason")
-    if len(reason) > 200:
-        raise ValidationFailed("the reason is longer than 200 characters", field="reason")
+    reason = clean_text(
+        reason, field="reason", max_length=200, missing="say why, e.g. 'PostgreSQL 16 upgrade'"
+    )
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if value is None or timezone.is_naive(value):
             raise ValidationFailed(f"{name} needs a date, a time and a time zone", field=name)

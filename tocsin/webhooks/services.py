@@ -13,6 +13,7 @@ from tocsin.incidents.models import Incident, TimelineEvent
 from tocsin.notify.models import OutboxChannel, OutboxMessage, Purpose
 from tocsin.notify.services import enqueue
 from tocsin.tokens import new_salt
+from tocsin.validation import clean_text
 
 from . import payloads
 from .models import PING, EventType, Webhook
@@ -57,12 +58,9 @@ def clean_url(url: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("give the webhook a name, e.g. 'Status bot'", field="name")
-    if len(name) > 100:
-        raise ValidationFailed("the name is longer than 100 characters", field="name")
-    return name
+    return clean_text(
+        name, field="name", max_length=100, missing="give the webhook a name, e.g. 'Status bot'"
+    )
 
 
 def clean_events(events) -> list[str]:
