@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from tocsin.alerting.models import Integration, Kind
 from tocsin.incidents.models import Incident
-from tocsin.worker import PeriodicJob, periodic_jobs, run_periodic
+from tocsin.periodic import PeriodicJob
+from tocsin.worker import periodic_jobs, run_periodic
 
 CALLS = []
 
@@ -24,8 +25,8 @@ def counting_job():
 def test_a_failing_job_does_not_stop_the_next_one(db):
     CALLS.clear()
     jobs = [
-        PeriodicJob("fails", "tests.test_worker.failing_job", every=5),
-        PeriodicJob("counts", "tests.test_worker.counting_job", every=5),
+        PeriodicJob("fails", failing_job, every=5),
+        PeriodicJob("counts", counting_job, every=5),
     ]
     run_periodic(jobs, now=100.0)
     run_periodic(jobs, now=102.0)  # not due yet
@@ -46,3 +47,12 @@ def test_the_worker_notices_a_missed_heartbeat(platform, severities):
     assert (
         Incident.objects.get().title == "Heartbeat 'Nightly backup' missed: no ping ever received"
     )
+
+
+def test_each_app_declares_its_own_periodic_jobs(db):
+    jobs = {job.name: job for job in periodic_jobs()}
+
+    assert jobs["missed heartbeats"].run.__module__ == "tocsin.alerting.ingest"
+    assert jobs["missed heartbeats"].every == 5
+    assert jobs["pages and deliveries"].run.__module__ == "tocsin.oncall.tasks"
+    assert all(job.next_run == 0.0 for job in jobs.values())

@@ -1,7 +1,7 @@
 """The background worker: queued tasks from the database, and the periodic checks.
 
-Every periodic job is idempotent and coordinates through database rows, so any number of
-workers may run at once.
+Each app declares its periodic jobs in its `tasks.py` (tocsin/periodic.py); every job is
+idempotent and coordinates through database rows, so any number of workers may run at once.
 """
 
 import ctypes
@@ -12,55 +12,29 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
+from importlib import import_module
 
+from django.apps import apps
 from django.db import close_old_connections
-from django.utils.module_loading import import_string
+from django.utils.module_loading import module_has_submodule
 from django_tasks_db.management.commands.db_worker import Worker
+
+from tocsin.periodic import PeriodicJob
 
 logger = logging.getLogger("tocsin.worker")
 
 _PR_SET_PDEATHSIG = 1
 
 
-@dataclass
-class PeriodicJob:
-    name: str
-    path: str  # dotted path of a function taking no arguments
-    every: float  # seconds
-    next_run: float = 0.0
-
-    def function(self) -> Callable[[], object]:
-        return import_string(self.path)
-
-
-# Pages are due the moment an incident is declared: the engine and the outbox are polled often
-# (one indexed read each when idle, no lock), and each small round of escalation steps is
-# delivered before the next, so a page written early does not wait for a long backlog.
-PAGE_POLL = 0.2
-ESCALATION_ROUND = 10
-
-
-def page_and_deliver() -> int:
-    """Due escalation steps, ESCALATION_ROUND at a time, each round followed by deliveries."""
-    from tocsin.notify.delivery import deliver_due_now
-    from tocsin.oncall.escalation import run_due_escalations
-
-    handled = 0
-    while True:
-        steps = run_due_escalations(limit=ESCALATION_ROUND)
-        handled += steps
-        deliver_due_now()
-        if steps < ESCALATION_ROUND:
-            return handled
-
-
 def periodic_jobs() -> list[PeriodicJob]:
-    return [
-        PeriodicJob("missed heartbeats", "tocsin.alerting.ingest.check_heartbeats", every=5),
-        PeriodicJob("pages and deliveries", "tocsin.worker.page_and_deliver", every=PAGE_POLL),
-    ]
+    """Every app's `tasks.PERIODIC`, in INSTALLED_APPS order, as fresh jobs due at once."""
+    jobs = []
+    for app in apps.get_app_configs():
+        if module_has_submodule(app.module, "tasks"):
+            declared = import_module(f"{app.name}.tasks").PERIODIC
+            jobs.extend(replace(job, next_run=0.0) for job in declared)
+    return jobs
 
 
 def _stop_with_parent() -> None:
@@ -82,13 +56,13 @@ def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
             continue
         job.next_run = now + job.every
         try:
-            job.function()()
+            job.run()
         except Exception:
             # One failing job must not stop the others, nor the task queue.
             logger.exception("periodic job %r failed", job.name)
 
 
-def run_worker(*, interval: float = PAGE_POLL) -> None:
+def run_worker(*, interval: float = 0.2) -> None:
     _stop_with_parent()
     stopping = threading.Event()
 

@@ -367,7 +367,7 @@ def test_the_worker_delivers_five_times_a_second(smtp, db):
     assert job.every == 0.2
     _mail("w", "w@example.com")
 
-    job.function()()
+    job.run()
 
     assert OutboxMessage.objects.get().state == OutboxState.SENT
     assert OutboxMessage.objects.get().claimed_by == delivery.worker_id()

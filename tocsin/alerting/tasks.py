@@ -1,0 +1,7 @@
+"""Alerting's background work, run by every worker."""
+
+from tocsin.periodic import PeriodicJob
+
+from .ingest import check_heartbeats
+
+PERIODIC = [PeriodicJob("missed heartbeats", check_heartbeats, every=5)]
