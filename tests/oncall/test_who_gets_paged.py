@@ -63,7 +63,13 @@ def test_the_api_says_a_p3_pages_nobody(token_for, member, policy, p3):
 
 def test_an_unknown_severity_is_a_clear_422(token_for, member, policy, p1):
     response = ApiClient(token_for(member)).get("/escalation-path", team="payments", severity="P9")
-    assert_error(response, 422, "validation_failed", field="severity")
+    assert_error(
+        response,
+        422,
+        "validation_failed",
+        field="severity",
+        message_contains="unknown severity 'P9'; use one of P1",
+    )
 
 
 def test_a_lead_creates_a_policy_over_the_api(token_for, lead, member, berlin, p1):

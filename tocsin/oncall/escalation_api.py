@@ -9,7 +9,7 @@ from pydantic import StrictInt
 
 from tocsin.accounts.api import team_by_slug, user_by_reference
 from tocsin.errors import NotFound, ValidationFailed
-from tocsin.incidents.models import Severity
+from tocsin.incidents.api import severity_by_key
 from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef
 
 from . import escalation, paging, policies
@@ -102,13 +102,6 @@ class PolicyOut(Schema):
     levels: list[LevelOut]
 
 
-def _severity(key: str) -> Severity:
-    severity = Severity.objects.filter(key__iexact=key).first()
-    if severity is None:
-        raise ValidationFailed(f"no severity {key!r}", field="severity")
-    return severity
-
-
 def _policy_out(policy: EscalationPolicy, in_use: EscalationPolicy | None) -> dict:
     snapshot = escalation.snapshot_of(policy)
     return {
@@ -177,7 +170,7 @@ def escalation_path(request, team: str, severity: str, at: datetime | None = Non
     if at is not None and (at.tzinfo is None or at.utcoffset() is None):
         raise ValidationFailed("at needs a time zone, e.g. 2026-03-02T10:00:00Z", field="at")
     path = paging.escalation_path(
-        team_by_slug(team, field="team"), _severity(severity), at or timezone.now()
+        team_by_slug(team, field="team"), severity_by_key(severity), at or timezone.now()
     )
     return {
         "team": path.team,
