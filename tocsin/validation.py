@@ -18,3 +18,15 @@ def clean_text(
             f"the {field.replace('_', ' ')} is longer than {max_length} characters", field=field
         )
     return value
+
+
+def whole_number(text: str) -> int | None:
+    """"42" → 42; anything else → None.
+
+    Only ASCII digits count ("²" and "٣" are digits to `str.isdigit` and `int`), and at most 18
+    of them, so the number fits every database's 64-bit integer column.
+    """
+    text = text.strip()
+    if not (0 < len(text) <= 18 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)

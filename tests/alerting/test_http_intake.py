@@ -115,6 +115,23 @@ def test_the_rate_limit_answers_429_with_retry_after(client, prometheus):
     assert stored() == before
 
 
+def test_the_rate_limit_counts_alerts_not_requests(client, payments, checkout):
+    generic = Integration.objects.create(
+        kind=Kind.GENERIC, name="Cron", team=payments, service=checkout, rate_limit_per_minute=10
+    )
+    sixty = {"alerts": [{"title": f"Job {n} failed"} for n in range(60)]}
+    response = post(client, generic, sixty)
+    assert response.status_code == 429
+    assert "at most 10 alerts a minute" in response.json()["error"]["message"]
+    assert stored() == (0, 0, 0)
+    nine = {"alerts": [{"title": f"Job {n} failed"} for n in range(9)]}
+    assert post(client, generic, nine).status_code == 202
+    two = {"alerts": [{"title": f"Job {n} failed"} for n in range(9, 11)]}
+    assert post(client, generic, two).status_code == 429  # 9 + 2 > 10
+    assert post(client, generic, {"title": "Job 9 failed"}).status_code == 202
+    assert Incident.objects.count() == 10
+
+
 @pytest.fixture
 def grafana(payments, severities):
     return Integration.objects.create(

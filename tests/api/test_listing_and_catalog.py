@@ -76,6 +76,19 @@ def test_q_finds_an_incident_by_its_reference(api_as, viewer, board):
     assert titles(api_as(viewer).get("/incidents", q=reference)) == ["Slow refunds page"]
 
 
+@pytest.mark.parametrize("digits", ["²", "٣", "INC-٣", "99999999999999999999999"])
+def test_q_with_digits_that_are_not_ascii_or_too_long_searches_text_only(
+    api_as, viewer, board, digits
+):
+    assert titles(api_as(viewer).get("/incidents", q=digits)) == []
+
+
+@pytest.mark.parametrize("ref", ["²", "INC-²", "٣", "INC-٣", "99999999999999999999999"])
+def test_an_incident_reference_is_ascii_digits_only(api_as, viewer, board, ref):
+    response = api_as(viewer).get(f"/incidents/{ref}")
+    assert_error(response, 404, "not_found")
+
+
 def test_pages_keep_the_total_count(api_as, viewer, board):
     client = api_as(viewer)
 

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.schemas import ERRORS, TeamRef, UserOut, UserRef
+from tocsin.validation import whole_number
 
 from .models import Membership, Team, User
 
@@ -14,8 +15,8 @@ def user_by_reference(reference: UserRef, *, field: str) -> User:
     """The active user behind an e-mail address or a numeric id named in a request body."""
     text = str(reference).strip()
     users = User.objects.filter(is_active=True)
-    if text.isdigit():
-        user = users.filter(pk=int(text)).first()
+    if (number := whole_number(text)) is not None:
+        user = users.filter(pk=number).first()
     else:
         user = users.filter(email__iexact=text).first()
     if user is None:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from tocsin import client
 from tocsin import client_output as output
+from tocsin.validation import whole_number
 
 from .durations import parse_duration
 
@@ -44,17 +45,17 @@ def _seconds(value: str) -> int:
 
 
 def _integration_id(value: str) -> int:
-    text = value.strip().lstrip("#")
-    if not text.isdigit():
+    number = whole_number(value.strip().lstrip("#"))
+    if number is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not an integration id such as 3")
-    return int(text)
+    return number
 
 
 def _window_id(value: str) -> int:
-    text = value.strip().lstrip("#")
-    if not text.isdigit():
+    number = whole_number(value.strip().lstrip("#"))
+    if number is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a maintenance window id such as 7")
-    return int(text)
+    return number
 
 
 # ----------------------------------------------------------------------------- output

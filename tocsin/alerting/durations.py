@@ -6,7 +6,9 @@ Plain Python, no Django: the command-line client imports it too.
 import re
 from datetime import timedelta
 
-_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
+from tocsin.validation import whole_number
+
+_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE | re.ASCII)
 _UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
 
 
@@ -15,8 +17,8 @@ def parse_duration(text: str, *, default_unit: str = "m") -> timedelta:
     text = (text or "").strip().lower().replace(" ", "")
     if not text:
         raise ValueError("give a duration such as 30s, 5m, 1h or 1h30m")
-    if text.isdigit():
-        return timedelta(seconds=int(text) * _UNITS[default_unit])
+    if (number := whole_number(text)) is not None:
+        return timedelta(seconds=number * _UNITS[default_unit])
     parts = _PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 1h or 1h30m")

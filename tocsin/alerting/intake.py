@@ -1,8 +1,9 @@
 """HTTP intake: `POST /api/v1/integrations/{token}/{kind}` and PagerDuty's `POST /v2/enqueue`.
 
 The order of checks is the contract: unknown token 404, too large 413, bad signature 401,
-rate limit 429, malformed JSON 400, wrong shape 422. None of them stores anything; a 2xx
-answer means every alert in the request is committed.
+malformed JSON 400, wrong shape 422, rate limit 429 (which counts the request's alerts, so it
+needs them parsed). None of them stores anything; a 2xx answer means every alert in the request
+is committed.
 """
 
 import json
@@ -19,6 +20,7 @@ from tocsin.http import Refused
 from .ingest import ingest, record_heartbeat
 from .models import AlertEvent, Integration, Kind
 from .sources import PayloadError, signatures
+from .sources._fields import path
 from .sources.registry import parse
 
 # A signed timestamp older than this is a replay.
@@ -68,32 +70,74 @@ def check_signature(integration: Integration, request, body: bytes) -> None:
         raise Refused(401, "bad_signature", f"the {header} signature is missing or wrong")
 
 
-def check_rate(integration: Integration) -> None:
+def check_rate(integration: Integration, *, alerts: int) -> None:
+    """Refuse the request whole if its `alerts` would take the last minute past the limit."""
+    if not alerts:
+        return
+    limit = integration.rate_limit_per_minute
     now = timezone.now()
     window_start = now - timedelta(minutes=1)
     recent = AlertEvent.objects.filter(integration=integration, received_at__gte=window_start)
     # Counting stops at the limit: the cost of the check does not grow with the traffic.
-    if recent[: integration.rate_limit_per_minute].count() < integration.rate_limit_per_minute:
+    if alerts <= limit and recent[:limit].count() + alerts <= limit:
         return
-    oldest = recent.order_by("received_at").values_list("received_at", flat=True).first()
+    oldest = recent.order_by("received_at").values_list("received_at", flat=True).first() or now
     retry = max(1, math.ceil((oldest + timedelta(minutes=1) - now).total_seconds()))
     raise Refused(
         429,
         "rate_limited",
-        f"{integration.name} accepts at most {integration.rate_limit_per_minute} alert events "
-        "a minute; try again later",
+        f"{integration.name} accepts at most {limit} alerts a minute and this request has "
+        f"{alerts}; try again later",
         headers={"Retry-After": str(retry)},
     )
 
 
+# No sender nests deeper than a dozen levels; a thousand is an attack on the parser.
+MAX_DEPTH = 64
+
+
+def _not_a_number(literal: str):
+    raise ValueError(f"{literal} is not a JSON number")
+
+
 def decode(body: bytes):
     try:
-        payload = json.loads(body or b"null")
+        payload = json.loads(body or b"null", parse_constant=_not_a_number)
         # Lone surrogates decode but cannot be stored; refuse them here, not in the database.
         json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise Refused(
+            400, "malformed_json", f"the body is nested deeper than {MAX_DEPTH} levels"
+        ) from None
     except (UnicodeError, ValueError) as error:
         raise Refused(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    _check_storable(payload)
     return payload
+
+
+def _check_storable(payload) -> None:
+    """Refuse what JSON allows but no database keeps: deep nesting and NUL characters."""
+    pending = [(payload, None, 1)]
+    while pending:
+        value, where, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise Refused(
+                400, "malformed_json", f"the body is nested deeper than {MAX_DEPTH} levels"
+            )
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise Refused(
+                    422,
+                    "invalid_payload",
+                    f"{where or 'the body'} contains a NUL character, which cannot be stored",
+                    field=where,
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                pending.append((key, where, depth))
+                pending.append((item, path(where, key), depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, path(where, i), depth + 1) for i, item in enumerate(value))
 
 
 def _lenient(body: bytes):
@@ -123,12 +167,12 @@ def receive(request, token: str, kind: str):
             raise Refused(405, "method_not_allowed", f"use {' or '.join(allowed)}")
         body = read_body(request)
         check_signature(integration, request, body)
-        check_rate(integration)
         payload = _lenient(body) if kind == Kind.HEARTBEAT else decode(body)
         try:
             alerts = parse(kind, payload)
         except PayloadError as error:
             raise Refused(422, "invalid_payload", error.message, field=error.field) from None
+        check_rate(integration, alerts=len(alerts))
         if kind == Kind.HEARTBEAT and not alerts:
             outcomes = [record_heartbeat(integration=integration)]
         else:
@@ -172,7 +216,9 @@ def pagerduty_enqueue(request):
     except Refused as refused:
         if refused.code == "malformed_json":
             return _pagerduty_error(400, ["JSON parse error"])
-        return _pagerduty_error(refused.status, [refused.message])
+        # PagerDuty answers 400 to an event it cannot take, whatever the reason.
+        status = 400 if refused.status == 422 else refused.status
+        return _pagerduty_error(status, [refused.message])
     routing_key = payload.get("routing_key") if isinstance(payload, dict) else None
     if not isinstance(routing_key, str) or not routing_key:
         return _pagerduty_error(400, ["'routing_key' is missing or blank"])
@@ -180,13 +226,13 @@ def pagerduty_enqueue(request):
     if integration is None or integration.kind != Kind.PAGERDUTY:
         return _pagerduty_error(404, ["'routing_key' is not the key of an enabled integration"])
     try:
-        check_rate(integration)
-    except Refused as refused:
-        return _pagerduty_error(429, [refused.message], headers=refused.headers)
-    try:
         alerts = parse(Kind.PAGERDUTY, payload)
     except PayloadError as error:
         return _pagerduty_error(400, [error.message])
+    try:
+        check_rate(integration, alerts=len(alerts))
+    except Refused as refused:
+        return _pagerduty_error(429, [refused.message], headers=refused.headers)
     ingest(integration=integration, alerts=alerts)
     return JsonResponse(
         {"status": "success", "message": "Event processed", "dedup_key": alerts[0].fingerprint},

@@ -2,6 +2,8 @@
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from tocsin.validation import whole_number
+
 from .models import OPEN_STATUSES, Incident
 
 
@@ -39,9 +41,9 @@ def incidents_matching(
     if q:
         q = q.strip()
         match = Q(title__icontains=q) | Q(description__icontains=q) | Q(resolution__icontains=q)
-        number = q.upper().removeprefix("INC-")
-        if number.isdigit():
-            match |= Q(pk=int(number))
+        number = whole_number(q.upper().removeprefix("INC-"))
+        if number is not None:
+            match |= Q(pk=number)
         incidents = incidents.filter(match)
     open_first = Case(
         When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -51,11 +53,11 @@ def incidents_matching(
 
 def incident_by_reference(reference: str | int) -> Incident | None:
     """INC-42, 42 or "42" → the incident, or None."""
-    text = str(reference).strip().upper().removeprefix("INC-")
-    if not text.isdigit():
+    number = whole_number(str(reference).strip().upper().removeprefix("INC-"))
+    if number is None:
         return None
     return (
         Incident.objects.select_related("severity", "team", "acknowledged_by", "resolved_by")
-        .filter(pk=int(text))
+        .filter(pk=number)
         .first()
     )

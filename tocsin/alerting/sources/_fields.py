@@ -10,6 +10,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from tocsin.validation import whole_number
+
 from . import PayloadError
 
 
@@ -148,10 +150,10 @@ def timestamp(value: Any, field: str, *, strict: bool = True) -> datetime | None
 
 def epoch_milliseconds(value: str) -> datetime | None:
     """Datadog's `$DATE` ("1406662672000"); anything unreadable is None."""
-    if not value.isdigit():
+    if (milliseconds := whole_number(value)) is None:
         return None
     try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
     except (OverflowError, ValueError, OSError):
         return None
 
