@@ -22,7 +22,7 @@ from tocsin.accounts.api import router as accounts_router
 from tocsin.accounts.services import user_for_token
 from tocsin.alerting.api import router as alerting_router
 from tocsin.errors import DomainError, PermissionDenied
-from tocsin.http import error_response
+from tocsin.http import database_unavailable, error_response
 from tocsin.incidents.api import router as incidents_router
 
 logger = logging.getLogger(__name__)
@@ -222,6 +222,8 @@ def unexpected_error(request, error: Exception):
         return error_response(413, "payload_too_large", "the request body is too large")
     if isinstance(error, SuspiciousOperation):
         return error_response(400, "bad_request", "the request could not be read")
+    if unavailable := database_unavailable(request, error):
+        return unavailable
     logger.exception("API request %s %s failed", request.method, request.path)
     return error_response(
         500, "internal_error", "something went wrong on our side; it has been logged"

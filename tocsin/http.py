@@ -4,7 +4,12 @@ The REST API, the alert intake and the Telegram and Slack hooks all refuse with 
 only PagerDuty's `/v2/enqueue` answers in PagerDuty's own words.
 """
 
-from django.http import JsonResponse
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger("tocsin.http")
 
 
 def error_response(
@@ -26,3 +31,40 @@ class Refused(Exception):
         return error_response(
             self.status, self.code, self.message, self.field, headers=self.headers
         )
+
+
+# How long a client should wait before trying again while the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 5
+_UNAVAILABLE = "Tocsin cannot reach its database; nothing was stored, try again shortly"
+# Machine clients: answered in JSON. PagerDuty's Events API answers in its own words.
+_JSON_PREFIXES = ("/api/", "/hooks/", "/v2/")
+
+
+def database_unavailable(request, exception: Exception) -> HttpResponse | None:
+    """A database that cannot be reached (stopped, restarting, locked) is a 503 with Retry-After,
+    logged in one line, never a 500 with a traceback; None for any other exception."""
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return None
+    reason = (str(exception).strip() or "no reason").splitlines()[0]
+    logger.warning("%s: %s %s (%s)", _UNAVAILABLE, request.method, request.path, reason)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if request.path.startswith("/v2/"):
+        body = {"status": "unavailable", "message": _UNAVAILABLE, "errors": [_UNAVAILABLE]}
+        return JsonResponse(body, status=503, headers=headers)
+    if request.path.startswith(_JSON_PREFIXES):
+        return error_response(503, "database_unavailable", _UNAVAILABLE, headers=headers)
+    page = f"<!doctype html><title>Tocsin is unavailable</title><p>{_UNAVAILABLE}.</p>"
+    return HttpResponse(page, status=503, headers=headers)
+
+
+class DatabaseUnavailableMiddleware:
+    """`database_unavailable` for every view outside the REST API (which asks it itself)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return database_unavailable(request, exception)

@@ -21,7 +21,7 @@ def clean_text(
 
 
 def whole_number(text: str) -> int | None:
-    """"42" → 42; anything else → None.
+    """ "42" → 42; anything else → None.
 
     Only ASCII digits count ("²" and "٣" are digits to `str.isdigit` and `int`), and at most 18
     of them, so the number fits every database's 64-bit integer column.
