@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/v1/integrations/<str:token>/<str:kind>", intake.receive, name="intake"),
     path("v2/enqueue", intake.pagerduty_enqueue, name="pagerduty-enqueue"),
+    path("v2/change/enqueue", intake.pagerduty_change_enqueue, name="pagerduty-change-enqueue"),
     path("", include("tocsin.accounts.urls")),
     path("", include("tocsin.incidents.urls")),
     path("", include("tocsin.alerting.urls")),

@@ -781,6 +781,7 @@ def test_the_alerting_operation_ids_stay_those_clients_were_generated_from(db):
             "rotate_token",
             "list_alerts",
             "get_alert",
+            "list_changes",
             "list_rules",
             "create_rule",
             "update_rule",

@@ -140,7 +140,7 @@ REFRESHED_FIELDS = (
 
 
 def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
-    alert.summary = (parsed.summary or parsed.fingerprint)[:500]
+    alert.summary = (parsed.summary or parsed.fingerprint)[: Alert.summary.field.max_length]
     alert.description = parsed.description
     alert.source = parsed.source[:255]
     alert.source_severity = parsed.severity[:50]

@@ -17,10 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tocsin.http import Refused
 
+from .changes import record_change
 from .ingest import ingest, record_heartbeat
 from .models import AlertEvent, Integration, Kind
 from .sources import PayloadError, signatures
 from .sources._fields import path
+from .sources.pagerduty import parse_change
 from .sources.registry import parse
 
 # A signed timestamp older than this is a replay.
@@ -205,26 +207,56 @@ def _pagerduty_error(status: int, errors: list[str], *, headers=None) -> JsonRes
     return JsonResponse({**body, "errors": errors}, status=status, headers=headers)
 
 
-@csrf_exempt
-def pagerduty_enqueue(request):
-    """PagerDuty Events API v2, answered as PagerDuty does; routing_key is the integration key."""
-    if request.method != "POST":
-        return _pagerduty_error(405, ["use POST"])
-    try:
-        body = read_body(request)
-        payload = decode(body)
-    except Refused as refused:
-        if refused.code == "malformed_json":
-            return _pagerduty_error(400, ["JSON parse error"])
-        # PagerDuty answers 400 to an event it cannot take, whatever the reason.
-        status = 400 if refused.status == 422 else refused.status
-        return _pagerduty_error(status, [refused.message])
+def _pagerduty_integration(payload) -> Integration | JsonResponse:
     routing_key = payload.get("routing_key") if isinstance(payload, dict) else None
     if not isinstance(routing_key, str) or not routing_key:
         return _pagerduty_error(400, ["'routing_key' is missing or blank"])
     integration = integration_for(routing_key)
     if integration is None or integration.kind != Kind.PAGERDUTY:
         return _pagerduty_error(404, ["'routing_key' is not the key of an enabled integration"])
+    return integration
+
+
+def _pagerduty_payload(request):
+    """The decoded body, or PagerDuty's answer refusing it."""
+    if request.method != "POST":
+        return _pagerduty_error(405, ["use POST"], headers={"Allow": "POST"})
+    try:
+        return decode(read_body(request))
+    except Refused as refused:
+        if refused.code == "malformed_json":
+            return _pagerduty_error(400, ["JSON parse error"])
+        # PagerDuty answers 400 to an event it cannot take, whatever the reason.
+        status = 400 if refused.status == 422 else refused.status
+        return _pagerduty_error(status, [refused.message])
+
+
+@csrf_exempt
+def pagerduty_change_enqueue(request):
+    """PagerDuty's Change Events API (`/v2/change/enqueue`): a deploy, not a problem."""
+    payload = _pagerduty_payload(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    integration = _pagerduty_integration(payload)
+    if isinstance(integration, JsonResponse):
+        return integration
+    try:
+        change = parse_change(payload)
+    except PayloadError as error:
+        return _pagerduty_error(400, [error.message])
+    record_change(integration=integration, change=change)
+    return JsonResponse({"status": "success", "message": "Change event processed"}, status=202)
+
+
+@csrf_exempt
+def pagerduty_enqueue(request):
+    """PagerDuty Events API v2, answered as PagerDuty does; routing_key is the integration key."""
+    payload = _pagerduty_payload(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    integration = _pagerduty_integration(payload)
+    if isinstance(integration, JsonResponse):
+        return integration
     try:
         alerts = parse(Kind.PAGERDUTY, payload)
     except PayloadError as error:
@@ -233,8 +265,10 @@ def pagerduty_enqueue(request):
         check_rate(integration, alerts=len(alerts))
     except Refused as refused:
         return _pagerduty_error(429, [refused.message], headers=refused.headers)
+    # As sent: a key longer than the column is stored as its hash, but the client keeps its own.
+    dedup_key = alerts[0].fingerprint
     ingest(integration=integration, alerts=alerts)
     return JsonResponse(
-        {"status": "success", "message": "Event processed", "dedup_key": alerts[0].fingerprint},
+        {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
         status=202,
     )

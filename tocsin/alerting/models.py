@@ -218,7 +218,7 @@ class Alert(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="alerts")
     fingerprint = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default="firing")
-    summary = models.CharField(max_length=500)
+    summary = models.CharField(max_length=1024)
     description = models.TextField(blank=True)
     source = models.CharField(max_length=255, blank=True)
     source_severity = models.CharField(max_length=50, blank=True)
@@ -288,3 +288,27 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChangeEvent(models.Model):
+    """A change that is not a problem (a deploy, a configuration push), as PagerDuty's Change
+    Events API sends it: kept beside the alerts of its integration's service, and noted on that
+    service's open incidents, which it may have caused."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="changes")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    summary = models.CharField(max_length=1024)
+    source = models.CharField(max_length=255, blank=True)
+    occurred_at = models.DateTimeField(help_text="When the sender says it happened.")
+    received_at = models.DateTimeField(default=timezone.now)
+    links = models.JSONField(default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["service", "-occurred_at"], name="change_by_service")]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -237,6 +237,8 @@ class Event(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     # Back to triggered while still open: the acknowledgement timed out.
     RETRIGGERED = "retriggered", "Triggered again"
+    # A deploy or other change on one of the incident's services, sent while it was open.
+    CHANGE = "change", "Change"
     UPDATED = "updated", "Details updated"
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Reopened"

@@ -20,6 +20,8 @@ of receipt is as good.
 """
 
 import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from . import Action, ParsedAlert, PayloadError
@@ -28,6 +30,8 @@ from ._fields import array, body_object, flatten, item_object, obj, path, string
 SEVERITIES = ("critical", "error", "warning", "info")
 ACTIONS = (Action.TRIGGER, Action.ACKNOWLEDGE, Action.RESOLVE)
 MAX_DEDUP_KEY = 255
+# PagerDuty's own limit on `payload.summary`.
+MAX_SUMMARY = 1024
 
 
 def parse(payload: Any) -> list[ParsedAlert]:
@@ -52,7 +56,7 @@ def parse(payload: Any) -> list[ParsedAlert]:
         return [ParsedAlert(fingerprint=dedup_key, action=action, raw=raw)]
 
     details = obj(event, "payload", "payload", required=True)
-    summary = _required(details, "summary")
+    summary = _summary(details)
     source = _required(details, "source")
     severity = _required(details, "severity")
     if severity not in SEVERITIES:
@@ -90,6 +94,47 @@ def parse(payload: Any) -> list[ParsedAlert]:
             raw=raw,
         )
     ]
+
+
+@dataclass
+class ParsedChange:
+    """A change event (`POST /v2/change/enqueue`): a deploy, a config push, not a problem."""
+
+    summary: str
+    source: str = ""
+    timestamp: datetime | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+def parse_change(payload: Any) -> ParsedChange:
+    """`{"routing_key", "payload": {"summary", "source", "timestamp", "custom_details"},
+    "links": [{"href", "text"}]}`, validated as PagerDuty validates it."""
+    event = body_object(payload)
+    if not isinstance(event.get("routing_key", ""), str):
+        raise PayloadError("'routing_key' is invalid (must be a string)", field="routing_key")
+    details = obj(event, "payload", "payload", required=True)
+    summary = _summary(details)
+    custom_details = details.get("custom_details")
+    if custom_details is not None and not isinstance(custom_details, dict):
+        custom_details = {"details": custom_details}
+    return ParsedChange(
+        summary=summary,
+        source=string(details, "source", "payload.source"),
+        timestamp=timestamp(details.get("timestamp"), "payload.timestamp", strict=False),
+        links=_links(event),
+        details=custom_details or {},
+    )
+
+
+def _summary(details: dict) -> str:
+    summary = _required(details, "summary")
+    if len(summary) > MAX_SUMMARY:
+        raise PayloadError(
+            f"'payload.summary' is too long (maximum is {MAX_SUMMARY} characters)",
+            field="payload.summary",
+        )
+    return summary
 
 
 def _dedup_key(event: dict) -> str:
