@@ -39,6 +39,15 @@ _UNAVAILABLE = "Tocsin cannot reach its database; nothing was stored, try again 
 # Machine clients: answered in JSON. PagerDuty's Events API answers in its own words.
 _JSON_PREFIXES = ("/api/", "/hooks/", "/v2/")
 
+_CODES = {
+    400: ("bad_request", "the request could not be read"),
+    403: ("permission_denied", "this request is not allowed"),
+    404: ("not_found", "no such endpoint: {method} {path}"),
+    405: ("method_not_allowed", "{method} is not allowed on {path}; use {allow}"),
+    413: ("payload_too_large", "the request body is too large"),
+    500: ("internal_error", "something went wrong on our side; it has been logged"),
+}
+
 
 def database_unavailable(request, exception: Exception) -> HttpResponse | None:
     """A database that cannot be reached (stopped, restarting, locked) is a 503 with Retry-After,
@@ -68,3 +77,36 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         return database_unavailable(request, exception)
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith(_JSON_PREFIXES)
+
+
+class JsonErrorsMiddleware:
+    """Under /api/, /v2/ and /hooks/ an error is JSON whoever answered it (Django's CSRF check,
+    an unknown address, a view's `require_POST`): programs read the same shape everywhere, and
+    Allow and Retry-After headers are kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not wants_json(request)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        # Ninja lists a URL's methods from a set: in the same order on every answer, please.
+        allow = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m))
+        if allow:
+            response["Allow"] = allow
+        code, message = _CODES.get(response.status_code, ("error", "the request failed"))
+        message = message.format(method=request.method, path=request.path, allow=allow)
+        headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
+        if request.path.startswith("/v2/") and response.status_code == 405:
+            body = {"status": "invalid event", "message": "Event object is invalid"}
+            return JsonResponse({**body, "errors": [message]}, status=405, headers=headers)
+        return error_response(response.status_code, code, message, headers=headers)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "tocsin.chunked.ChunkedBodyMiddleware",
     "tocsin.http.DatabaseUnavailableMiddleware",
+    "tocsin.http.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

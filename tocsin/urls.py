@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from tocsin.alerting import intake
-from tocsin.api import api
+from tocsin.api import api, not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
+    # Whatever else is asked of the machine-facing addresses is a JSON 404.
+    re_path(r"^(api|v2|hooks)/", not_found),
 ]

@@ -166,7 +166,12 @@ def receive(request, token: str, kind: str):
             )
         allowed = ("GET", "POST") if kind == Kind.HEARTBEAT else ("POST",)
         if request.method not in allowed:
-            raise Refused(405, "method_not_allowed", f"use {' or '.join(allowed)}")
+            raise Refused(
+                405,
+                "method_not_allowed",
+                f"use {' or '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
         body = read_body(request)
         check_signature(integration, request, body)
         payload = _lenient(body) if kind == Kind.HEARTBEAT else decode(body)
