@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
+    path("", include("tocsin.pages.urls")),
 ]
