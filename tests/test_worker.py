@@ -52,7 +52,7 @@ def test_the_worker_notices_a_missed_heartbeat(platform, severities):
 def test_each_app_declares_its_own_periodic_jobs(db):
     jobs = {job.name: job for job in periodic_jobs()}
 
-    assert jobs["missed heartbeats"].run.__module__ == "tocsin.alerting.ingest"
+    assert jobs["missed heartbeats"].run.__module__ == "tocsin.alerting.heartbeats"
     assert jobs["missed heartbeats"].every == 5
     assert jobs["pages and deliveries"].run.__module__ == "tocsin.oncall.tasks"
     assert all(job.next_run == 0.0 for job in jobs.values())

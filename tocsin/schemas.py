@@ -15,6 +15,11 @@ class TeamRef(Schema):
     name: str
 
 
+class ServiceRef(Schema):
+    slug: str
+    name: str
+
+
 class ErrorDetail(Schema):
     code: str
     message: str
@@ -30,6 +35,13 @@ def refuse_nul(value):
     texts = value if isinstance(value, list) else [value]
     if any(isinstance(text, str) and "\x00" in text for text in texts):
         raise ValueError("must not contain NUL characters")
+    return value
+
+
+def not_null(value):
+    """For a change: leaving a field out means "unchanged", so null would be ambiguous."""
+    if value is None:
+        raise ValueError("leave the field out to keep it; null is not a value")
     return value
 
 

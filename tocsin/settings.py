@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tocsin.oncall",
     "tocsin.notify",
     "tocsin.webhooks",
+    "tocsin.pages",  # pages that combine several domains; may import any app, nothing imports it
 ]
 
 MIDDLEWARE = [

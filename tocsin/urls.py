@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
+    path("", include("tocsin.pages.urls")),
     # Whatever else is asked of the machine-facing addresses is a JSON 404.
     re_path(r"^(api|v2|hooks)/", not_found),
 ]

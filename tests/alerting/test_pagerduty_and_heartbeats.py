@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.samples import sample, sample_bytes
-from tocsin.alerting.ingest import check_heartbeats
+from tocsin.alerting.heartbeats import check_heartbeats
 from tocsin.alerting.models import Alert, AlertEvent, Integration, Kind
 from tocsin.incidents.models import Event, Incident, Status
 

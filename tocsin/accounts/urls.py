@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
 from .forms import EmailAuthenticationForm
 
+# The profile and team pages show other domains too: they are in tocsin/pages/.
 urlpatterns = [
     path(
         "login/",
@@ -13,15 +13,4 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("profile/", views.profile, name="profile"),
-    path("profile/contact-methods/", views.contact_method_add, name="contact-method-add"),
-    path(
-        "profile/contact-methods/<int:contact_method_id>/remove/",
-        views.contact_method_remove,
-        name="contact-method-remove",
-    ),
-    path("profile/tokens/", views.api_token_create, name="api-token-create"),
-    path("profile/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("teams/", views.team_list, name="team-list"),
-    path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
 ]

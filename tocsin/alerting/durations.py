@@ -38,3 +38,8 @@ def format_duration(value: timedelta | None) -> str:
         if count:
             text += f"{count}{unit}"
     return text
+
+
+def in_minutes(value: timedelta) -> str:
+    """Whole minutes in words, for what Tocsin writes: "30 minutes"."""
+    return f"{int(value.total_seconds() // 60)} minutes"

@@ -1,4 +1,9 @@
-"""The intake pipeline: each received alert stored, deduplicated, routed, grouped, acted on."""
+"""The intake pipeline: each received alert stored, deduplicated, routed, grouped, acted on.
+
+A new alert is routed (`routing.py`) and placed (`grouping.py`: suppressed, or the incident it
+joins); a repeat only counts; a resolve or an acknowledgement from the source acts on the
+alert's incident. Heartbeats feed this pipeline too (`heartbeats.py`).
+"""
 
 import functools
 import hashlib
@@ -11,19 +16,12 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from tocsin.incidents import services as incidents
-from tocsin.incidents.models import OPEN_STATUSES, Channel, Event, Incident, Source, Status
+from tocsin.incidents.models import Channel, Incident, Status
 
-from .models import (
-    Alert,
-    AlertEvent,
-    AlertStatus,
-    Integration,
-    MaintenanceWindow,
-    RoutingRule,
-)
-from .routing import Route, route
+from .grouping import note_alert, place
+from .models import Alert, AlertEvent, AlertStatus, Integration, RoutingRule
+from .routing import route
 from .sources import Action, ParsedAlert
-from .sources.heartbeat import HEARTBEAT_FINGERPRINT
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +95,14 @@ def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
     return next(iter(found), None)
 
 
+FINGERPRINT_MAX = 200
+
+
 def _stored_fingerprint(fingerprint: str) -> str:
     """Keys longer than the column are stored as their hash: the same key, the same alert."""
     if len(fingerprint) <= FINGERPRINT_MAX:
         return fingerprint
     return "sha256:" + hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-FINGERPRINT_MAX = 200
 
 
 def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
@@ -174,7 +172,7 @@ def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> 
         else:
             outcome.alert = alert
             outcome.decisions.extend(decided.reasons)
-            _place(alert, decided, integration, now, outcome)
+            outcome.incident = place(alert, decided, integration, now, outcome.decisions)
             return
     outcome.alert = alert
     alert.count += 1
@@ -187,140 +185,6 @@ def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> 
     if alert.incident_id:
         outcome.incident = alert.incident
         outcome.decisions.append(f"Still part of {alert.incident.reference}")
-
-
-def _place(alert: Alert, decided: Route, integration, now, outcome: Outcome) -> None:
-    """Suppress the new alert, or attach it to the incident for its grouping key."""
-    if decided.suppress:
-        alert.suppressed_reason = (
-            f"Suppressed by rule #{decided.rule.position} {decided.rule.name!r}"
-        )
-    elif window := _maintenance(alert, now):
-        alert.suppressed_by = window
-        alert.suppressed_reason = (
-            f"Suppressed: {window.service} is in maintenance ({window.reason}) until "
-            f"{window.ends_at:%Y-%m-%d %H:%M} UTC"
-        )
-    if alert.suppressed_reason:
-        alert.save(update_fields=["suppressed_by", "suppressed_reason"])
-        outcome.decisions.append(alert.suppressed_reason + "; no incident, no page")
-        return
-    incident = _incident_for(alert, integration, now, outcome)
-    alert.incident = incident
-    alert.save(update_fields=["incident"])
-    outcome.incident = incident
-
-
-def _maintenance(alert: Alert, now) -> MaintenanceWindow | None:
-    if alert.service_id is None:
-        return None
-    return (
-        MaintenanceWindow.objects.in_effect(now)
-        .select_related("service")
-        .filter(service_id=alert.service_id)
-        .first()
-    )
-
-
-def _open_incident(key: str, *, required: bool = False) -> Incident | None:
-    """The open incident for `key`, locked: an alert joins an incident and the incident's last
-    alert resolves it one at a time (see `_resolve`), or the joining alert could land on an
-    incident that has just been resolved without it."""
-    query = (
-        Incident.objects.select_for_update(of=("self",))
-        .filter(grouping_key=key, status__in=OPEN_STATUSES)
-        .order_by()  # at most one (a unique constraint)
-    )
-    return query.get() if required else next(iter(query[:1]), None)
-
-
-def _incident_for(alert: Alert, integration, now, outcome: Outcome) -> Incident:
-    key = alert.grouping_key
-    system = integration.actor_name
-    incident = _open_incident(key)
-    if incident is not None:
-        outcome.decisions.append(
-            f"Grouped into {incident.reference}, already open for grouping key {key!r}"
-        )
-        if incident.acknowledged_at is not None:
-            owner = incident.acknowledged_by or "its source"
-            outcome.decisions.append(f"{incident.reference} is already acknowledged by {owner}")
-        _note_alert(incident, alert, system, "joined")
-        return incident
-    # Locked, so that of several alerts arriving together only one reopens it: the others
-    # wait, no longer find it resolved, and join it through the constraint below.
-    recent = (
-        Incident.objects.select_for_update(of=("self",))
-        .filter(
-            grouping_key=key,
-            status=Status.RESOLVED,
-            resolved_at__gte=now - integration.reopen_window,
-        )
-        .order_by("-resolved_at")
-        .first()
-    )
-    if recent is not None:
-        window = _minutes(integration.reopen_window)
-        incident = incidents.reopen(
-            incident=recent,
-            by=None,
-            via=Channel.INTEGRATION,
-            system=system,
-            reason=f"{alert.summary} fired again within {window}",
-        )
-        outcome.decisions.append(
-            f"Reopened {incident.reference}: resolved less than {window} ago, same grouping key"
-        )
-        _note_alert(incident, alert, system, "reopened the incident")
-        return incident
-    try:
-        with transaction.atomic():
-            incident = incidents.declare(
-                title=alert.summary[:200],
-                description=_incident_description(alert),
-                severity=alert.severity,
-                team=alert.team,
-                services=[alert.service] if alert.service else [],
-                by=None,
-                via=Channel.INTEGRATION,
-                system=system,
-                source=Source.ALERT,
-                grouping_key=key,
-            )
-    except IntegrityError:
-        # A concurrent request opened the incident for this key first: join it.
-        incident = _open_incident(key, required=True)
-        outcome.decisions.append(f"Grouped into {incident.reference} (grouping key {key!r})")
-        _note_alert(incident, alert, system, "joined")
-        return incident
-    outcome.decisions.append(f"Opened {incident.reference} (grouping key {key!r})")
-    _note_alert(incident, alert, system, "opened the incident")
-    return incident
-
-
-def _note_alert(incident: Incident, alert: Alert, system: str, verb: str) -> None:
-    incidents.record(
-        incident,
-        Event.ALERT,
-        actor=None,
-        via=Channel.INTEGRATION,
-        system=system,
-        message=f"Alert {verb}: {alert.summary}",
-        data={"alert": alert.pk, "fingerprint": alert.fingerprint, "status": alert.status},
-    )
-
-
-def _incident_description(alert: Alert) -> str:
-    lines = [alert.description] if alert.description else []
-    if alert.source:
-        lines.append(f"Source: {alert.source}")
-    if alert.runbook_url:
-        lines.append(f"Runbook: {alert.runbook_url}")
-    return "\n".join(lines)
-
-
-def _minutes(delta) -> str:
-    return f"{int(delta.total_seconds() // 60)} minutes"
 
 
 def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
@@ -343,7 +207,7 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         return
     outcome.incident = incident
     system = integration.actor_name
-    _note_alert(incident, alert, system, "resolved")
+    note_alert(incident, alert, system, "resolved")
     still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
     if not still_firing:
         # Count again under the incident's lock, which an alert joining it holds too: one that
@@ -383,66 +247,3 @@ def _acknowledge(integration, parsed: ParsedAlert, outcome: Outcome) -> None:
         incident=alert.incident, by=None, via=Channel.INTEGRATION, system=integration.actor_name
     )
     outcome.decisions.append(f"Acknowledged {alert.incident.reference} at the source's request")
-
-
-def resolve_alerts_of(incident: Incident, *, now=None) -> int:
-    """When people close an incident, its alerts close too: a new firing is a new alert."""
-    return Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).update(
-        status=AlertStatus.RESOLVED, resolved_at=now or timezone.now()
-    )
-
-
-def record_heartbeat(*, integration: Integration, at: datetime | None = None) -> Outcome:
-    """A ping: note the time, and resolve the missed-heartbeat alert if one is open."""
-    now = at or timezone.now()
-    with transaction.atomic():
-        Integration.objects.filter(pk=integration.pk).update(last_ping_at=now)
-        integration.last_ping_at = now
-        missed = Alert.objects.filter(
-            integration=integration, fingerprint=HEARTBEAT_FINGERPRINT, status=AlertStatus.FIRING
-        ).exists()
-        if not missed:
-            return Outcome(
-                fingerprint=HEARTBEAT_FINGERPRINT, action="ping", decisions=["Heartbeat recorded"]
-            )
-        [outcome] = ingest(
-            integration=integration,
-            alerts=[ParsedAlert(fingerprint=HEARTBEAT_FINGERPRINT, action=Action.RESOLVE)],
-            received_at=now,
-        )
-    outcome.decisions.insert(0, "Heartbeat recorded after a missed one")
-    return outcome
-
-
-def check_heartbeats(*, now: datetime | None = None) -> list[Outcome]:
-    """Open a missed-heartbeat alert for every heartbeat integration past its deadline."""
-    now = now or timezone.now()
-    outcomes = []
-    candidates = Integration.objects.filter(kind="heartbeat", enabled=True).exclude(
-        alerts__fingerprint=HEARTBEAT_FINGERPRINT, alerts__status=AlertStatus.FIRING
-    )
-    for integration in candidates.select_related("team", "service", "severity"):
-        deadline = integration.heartbeat_deadline
-        if deadline is None or deadline > now:
-            continue
-        since = integration.last_ping_at
-        summary = f"Heartbeat {integration.name!r} missed: " + (
-            f"no ping since {since:%Y-%m-%d %H:%M:%S} UTC" if since else "no ping ever received"
-        )
-        outcomes += ingest(
-            integration=integration,
-            alerts=[
-                ParsedAlert(
-                    fingerprint=HEARTBEAT_FINGERPRINT,
-                    action=Action.TRIGGER,
-                    summary=summary,
-                    description=(
-                        f"Expected a ping every {_minutes(integration.heartbeat_interval)} "
-                        f"(grace {_minutes(integration.heartbeat_grace)})."
-                    ),
-                    labels={"alertname": "HeartbeatMissed", "heartbeat": integration.name},
-                )
-            ],
-            received_at=now,
-        )
-    return outcomes

@@ -18,7 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from tocsin.http import Refused
 
 from .changes import record_change
-from .ingest import ingest, record_heartbeat
+from .heartbeats import record_heartbeat
+from .ingest import ingest
 from .models import AlertEvent, Integration, Kind
 from .sources import PayloadError, signatures
 from .sources._fields import path

@@ -2,9 +2,11 @@
 
 from tocsin.incidents.models import Incident, TimelineEvent
 
-from .ingest import resolve_alerts_of
+from .models import Alert, AlertStatus
 
 
 def close_alerts_with_their_incident(incident: Incident, event: TimelineEvent) -> None:
     """Resolve the incident's firing alerts, so the next firing opens a new incident."""
-    resolve_alerts_of(incident, now=event.at)
+    Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).update(
+        status=AlertStatus.RESOLVED, resolved_at=event.at
+    )

@@ -2,6 +2,6 @@
 
 from tocsin.periodic import PeriodicJob
 
-from .ingest import check_heartbeats
+from .heartbeats import check_heartbeats
 
 PERIODIC = [PeriodicJob("missed heartbeats", check_heartbeats, every=5)]

@@ -1,30 +1,34 @@
 from django.urls import path
 
-from . import views
+from .views import alerts, integrations, maintenance, rules
 
 urlpatterns = [
-    path("integrations/", views.integration_list, name="integration-list"),
-    path("integrations/new/", views.integration_create, name="integration-create"),
-    path("integrations/<int:pk>/", views.integration_detail, name="integration-detail"),
-    path("integrations/<int:pk>/settings/", views.integration_update, name="integration-update"),
+    path("integrations/", integrations.integration_list, name="integration-list"),
+    path("integrations/new/", integrations.integration_create, name="integration-create"),
+    path("integrations/<int:pk>/", integrations.integration_detail, name="integration-detail"),
+    path(
+        "integrations/<int:pk>/settings/",
+        integrations.integration_update,
+        name="integration-update",
+    ),
     path(
         "integrations/<int:pk>/rotate-token/",
-        views.integration_rotate,
+        integrations.integration_rotate,
         name="integration-rotate",
     ),
-    path("alerts/", views.alert_list, name="alert-list"),
-    path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
-    path("alerting/rules/", views.rule_list, name="rule-list"),
-    path("alerting/rules/new/", views.rule_create, name="rule-create"),
-    path("alerting/rules/<int:pk>/edit/", views.rule_edit, name="rule-edit"),
-    path("alerting/rules/<int:pk>/delete/", views.rule_delete, name="rule-delete"),
-    path("alerting/rules/<int:pk>/move/", views.rule_move, name="rule-move"),
+    path("alerts/", alerts.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/", alerts.alert_detail, name="alert-detail"),
+    path("alerting/rules/", rules.rule_list, name="rule-list"),
+    path("alerting/rules/new/", rules.rule_create, name="rule-create"),
+    path("alerting/rules/<int:pk>/edit/", rules.rule_edit, name="rule-edit"),
+    path("alerting/rules/<int:pk>/delete/", rules.rule_delete, name="rule-delete"),
+    path("alerting/rules/<int:pk>/move/", rules.rule_move, name="rule-move"),
     path(
         "alerting/severity-mappings/",
-        views.severity_mapping_set,
+        rules.severity_mapping_set,
         name="severity-mapping-set",
     ),
-    path("maintenance/", views.maintenance_list, name="maintenance-list"),
-    path("maintenance/new/", views.maintenance_create, name="maintenance-create"),
-    path("maintenance/<int:pk>/end/", views.maintenance_end, name="maintenance-end"),
+    path("maintenance/", maintenance.maintenance_list, name="maintenance-list"),
+    path("maintenance/new/", maintenance.maintenance_create, name="maintenance-create"),
+    path("maintenance/<int:pk>/end/", maintenance.maintenance_end, name="maintenance-end"),
 ]

@@ -2,11 +2,11 @@ from django.urls import path
 
 from . import views
 
+# The incident page itself (incidents/<pk>/, "incident-detail") is in tocsin/pages/.
 urlpatterns = [
     path("", views.home, name="home"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_declare, name="incident-declare"),
-    path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("incidents/<int:pk>/live/", views.incident_live, name="incident-live"),
     path(
         "incidents/<int:pk>/acknowledge/", views.incident_acknowledge, name="incident-acknowledge"

@@ -1,7 +1,9 @@
 """Incident pages: thin views that parse a form, call one service, and render or redirect.
 
-Every action is its own small POST view calling exactly one service with via=Channel.WEB. A
-DomainError becomes an error message on the incident page; the service has changed nothing.
+The list, declaring, the live fragment and the actions. The incident page itself shows on-call's
+escalation card too, so it is in tocsin/pages/; every action here is its own small POST view
+calling exactly one service with via=Channel.WEB and redirecting back to that page. A
+DomainError becomes an error message there; the service has changed nothing.
 """
 
 from functools import wraps
@@ -20,7 +22,6 @@ from tocsin.forms import add_domain_error
 
 from . import services
 from .forms import (
-    SETTABLE_STATUSES,
     AssignForm,
     DeclareForm,
     IncidentFilterForm,
@@ -93,7 +94,8 @@ def incident_declare(request):
     return render(request, "incidents/incident_declare.html", {"form": form})
 
 
-def _incident(pk: int) -> Incident:
+def incident_or_404(pk: int) -> Incident:
+    """The incident, with the rows its header shows, or a 404."""
     return get_object_or_404(
         Incident.objects.select_related(
             "severity", "team", "acknowledged_by", "resolved_by", "reported_by"
@@ -102,8 +104,9 @@ def _incident(pk: int) -> Incident:
     )
 
 
-def _live_context(incident: Incident, user) -> dict:
-    """What the status header and the timeline need; shared by the page and its live fragment."""
+def live_context(incident: Incident, user) -> dict:
+    """What the status header and the timeline need: for the live fragment, and for the whole
+    incident page (tocsin/pages/, which adds the actions and the escalation card)."""
     roles = sorted(
         incident.role_assignments.filter(ended_at__isnull=True).select_related("user"),
         key=lambda r: (Role.values.index(r.role), r.assigned_at, r.pk),
@@ -117,50 +120,13 @@ def _live_context(incident: Incident, user) -> dict:
     }
 
 
-def _actions(incident: Incident) -> dict:
-    """Which action forms make sense for the incident's status (the services decide who may)."""
-    allowed = services.TRANSITIONS[incident.status]
-    return {
-        "acknowledge": incident.is_open and incident.acknowledged_by_id is None,
-        "assign": incident.is_open,
-        "statuses": [(s, Status(s).label) for s in SETTABLE_STATUSES if s in allowed],
-        "resolve": Status.RESOLVED in allowed,
-        "cancel": Status.CANCELLED in allowed,
-        "reopen": not incident.is_open,
-        "severity": incident.is_open,
-        "roles": incident.is_open,
-    }
-
-
-@login_required
-@require_GET
-def incident_detail(request, pk: int):
-    incident = _incident(pk)
-    context = _live_context(incident, request.user)
-    context.update(
-        actions=_actions(incident),
-        services_list=list(incident.services.all()),
-        assign_form=AssignForm(team=incident.team, auto_id="assign_%s"),
-        resolve_form=ResolveForm(
-            team=incident.team, default=incident.acknowledged_by, auto_id="resolve_%s"
-        ),
-        cancel_form=ReasonForm(auto_id="cancel_%s"),
-        reopen_form=ReasonForm(auto_id="reopen_%s"),
-        severity_form=SeverityForm(initial={"severity": incident.severity}, auto_id="sev_%s"),
-        role_form=RoleForm(auto_id="role_%s"),
-        note_form=NoteForm(auto_id="note_%s"),
-        live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
-    )
-    return render(request, "incidents/incident_detail.html", context)
-
-
 @never_cache
 @login_required
 @require_GET
 def incident_live(request, pk: int):
     """The status header and the timeline, for the page's live refresh."""
-    incident = _incident(pk)
-    return render(request, "incidents/_live.html", _live_context(incident, request.user))
+    incident = incident_or_404(pk)
+    return render(request, "incidents/_live.html", live_context(incident, request.user))
 
 
 def _cleaned(form) -> dict:
@@ -184,7 +150,7 @@ def incident_action(view):
     @require_POST
     @wraps(view)
     def wrapper(request, pk: int):
-        incident = _incident(pk)
+        incident = incident_or_404(pk)
         url = reverse("incident-detail", args=[incident.pk])
         try:
             result = view(request, incident)

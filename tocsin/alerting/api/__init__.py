@@ -2,7 +2,7 @@
 
 Integrations, alerts with the decisions taken about them, change events, routing rules,
 maintenance windows, the severity mapping. Handlers parse, look up, call one service and
-serialize; permissions and validation live in `services.py`. (Alerts themselves arrive at the
+serialize; permissions and validation live in `services/`. (Alerts themselves arrive at the
 intake URLs, `intake.py`.)
 
 One module a job, mounted here in the order the API document lists them. Operation ids stay

@@ -9,11 +9,11 @@ from pydantic import field_validator
 
 from tocsin.accounts.api import team_by_slug
 from tocsin.errors import NotFound
-from tocsin.schemas import ERRORS, TeamRef, refuse_nul
+from tocsin.schemas import ERRORS, ServiceRef, TeamRef, refuse_nul
 
 from .. import selectors
 from ..models import Alert, MaintenanceWindow
-from .shared import IntegrationRef, ServiceRef, SeverityRef, integration_by_id, service_by_slug
+from .shared import IntegrationRef, SeverityRef, integration_by_id, service_by_slug
 
 router = Router()
 

@@ -7,10 +7,10 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
-from tocsin.schemas import ERRORS, refuse_nul
+from tocsin.schemas import ERRORS, ServiceRef, refuse_nul
 
 from ..changes import recent_changes
-from .shared import IntegrationRef, ServiceRef, service_by_slug
+from .shared import IntegrationRef, service_by_slug
 
 router = Router()
 

@@ -8,11 +8,11 @@ from pydantic import StrictBool, StrictInt, field_validator
 from tocsin.accounts.api import team_by_slug
 from tocsin.accounts.permissions import teams_managed_by
 from tocsin.incidents.api import severity_by_key
-from tocsin.schemas import ERRORS, Input, TeamRef
+from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, not_null
 
 from .. import selectors, services
 from ..models import Integration, Kind
-from .shared import ServiceRef, SeverityRef, integration_by_id, not_null, service_by_slug
+from .shared import SeverityRef, integration_by_id, service_by_slug
 
 router = Router()
 

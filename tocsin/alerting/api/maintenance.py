@@ -7,11 +7,11 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from tocsin.errors import NotFound
-from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, refuse_nul
+from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, UserOut, refuse_nul
 
 from .. import selectors, services
 from ..models import MaintenanceWindow
-from .shared import ServiceRef, service_by_slug
+from .shared import service_by_slug
 
 router = Router()
 

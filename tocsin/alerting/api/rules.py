@@ -8,20 +8,13 @@ from pydantic import StrictBool, StrictInt, field_validator
 from tocsin.accounts.api import team_by_slug
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.incidents.api import severity_by_key
-from tocsin.schemas import ERRORS, Input, TeamRef
+from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, not_null
 
 from .. import selectors, services
 from ..matcher_text import parse_matchers
 from ..models import RoutingRule, SeverityMapping
 from ..routing import describe
-from .shared import (
-    IntegrationRef,
-    ServiceRef,
-    SeverityRef,
-    integration_by_id,
-    not_null,
-    service_by_slug,
-)
+from .shared import IntegrationRef, SeverityRef, integration_by_id, service_by_slug
 
 router = Router()
 

@@ -13,21 +13,10 @@ class SeverityRef(Schema):
     name: str
 
 
-class ServiceRef(Schema):
-    slug: str
-    name: str
-
-
 class IntegrationRef(Schema):
     id: int
     name: str
     kind: str
-
-
-def not_null(value):
-    if value is None:
-        raise ValueError("leave the field out to keep it; null is not a value")
-    return value
 
 
 def integration_by_id(integration_id: int, *, field: str | None = None) -> Integration:

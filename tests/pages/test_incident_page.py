@@ -1,5 +1,6 @@
 """The incident page: its header, its actions (one service each) and its timeline."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -285,3 +286,9 @@ def test_only_open_incidents_refresh_live(signed_in, lead, incident, closed):
     else:
         services.cancel(incident=incident, by=lead, via=Channel.WEB, reason="False alarm")
     assert "data-live-url" not in body(page(client, incident))
+
+
+def test_the_page_loads_the_script_deferred_from_our_own_static_files(signed_in, member, incident):
+    html = body(signed_in(member).get(reverse("incident-detail", args=[incident.pk])))
+    assert '<script src="/static/tocsin/app.js" defer></script>' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from another host

@@ -1,22 +1,40 @@
-"""Profile and team pages: thin views over accounts.services."""
+"""The pages that show several domains at once: thin views that read, render, or call one
+service and render again.
+
+The profile's forms post here because a refused one shows the profile again with the error in
+place; the incident actions post to tocsin.incidents and come back here by redirect.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tocsin.accounts import services as accounts
+from tocsin.accounts.forms import ApiTokenForm, ContactMethodForm, ProfileForm
+from tocsin.accounts.models import Team
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
-
-# The team page lists the team's open incidents: pages sit above the domains they show.
-from tocsin.incidents.models import OPEN_STATUSES
+from tocsin.incidents.forms import (
+    SETTABLE_STATUSES,
+    AssignForm,
+    NoteForm,
+    ReasonForm,
+    ResolveForm,
+    RoleForm,
+    SeverityForm,
+)
+from tocsin.incidents.models import OPEN_STATUSES, Incident, Status
 from tocsin.incidents.selectors import incidents_matching
+from tocsin.incidents.services import TRANSITIONS
+from tocsin.incidents.views import incident_or_404, live_context
 
-from . import services
-from .forms import ApiTokenForm, ContactMethodForm, ProfileForm
-from .models import Team
+# ---------------------------------------------------------------------------------------------
+# The profile: the person's own details and API tokens (accounts), with the links to their
+# notification rules (on-call) and to Telegram linking (notify)
 
 
 def _render_profile(
@@ -34,7 +52,7 @@ def _render_profile(
         "new_secret": new_secret,
         "new_token": token,
     }
-    response = render(request, "accounts/profile.html", context)
+    response = render(request, "pages/profile.html", context)
     if new_secret:
         # The secret is on this page only: keep it out of every cache.
         response["Cache-Control"] = "no-store"
@@ -48,7 +66,7 @@ def profile(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.update_profile(user=request.user, **form.cleaned_data)
+                accounts.update_profile(user=request.user, **form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
@@ -64,7 +82,7 @@ def contact_method_add(request):
     form = ContactMethodForm(request.POST, auto_id="contact_%s")
     if form.is_valid():
         try:
-            method = services.add_contact_method(user=request.user, **form.cleaned_data)
+            method = accounts.add_contact_method(user=request.user, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -77,7 +95,7 @@ def contact_method_add(request):
 @require_POST
 def contact_method_remove(request, contact_method_id: int):
     try:
-        services.remove_contact_method(contact_method_id=contact_method_id, user=request.user)
+        accounts.remove_contact_method(contact_method_id=contact_method_id, user=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -92,7 +110,7 @@ def api_token_create(request):
     form = ApiTokenForm(request.POST, auto_id="token_%s")
     if form.is_valid():
         try:
-            token, secret = services.create_api_token(user=request.user, **form.cleaned_data)
+            token, secret = accounts.create_api_token(user=request.user, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -105,12 +123,16 @@ def api_token_create(request):
 @require_POST
 def api_token_revoke(request, token_id: int):
     try:
-        token = services.revoke_api_token(token_id=token_id, user=request.user)
+        token = accounts.revoke_api_token(token_id=token_id, user=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, f"Token “{token.name}” is revoked and no longer works.")
     return redirect("profile")
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams: members and services (accounts, incidents' catalog), open incidents, chats (notify)
 
 
 @login_required
@@ -122,7 +144,7 @@ def team_list(request):
         open_count=Count("incidents", filter=Q(incidents__status__in=OPEN_STATUSES), distinct=True),
     ).order_by("name")
     mine = set(request.user.memberships.values_list("team_id", flat=True))
-    return render(request, "accounts/team_list.html", {"teams": teams, "my_team_ids": mine})
+    return render(request, "pages/team_list.html", {"teams": teams, "my_team_ids": mine})
 
 
 @login_required
@@ -132,7 +154,7 @@ def team_detail(request, slug: str):
     memberships = team.memberships.select_related("user").order_by("user__display_name")
     return render(
         request,
-        "accounts/team_detail.html",
+        "pages/team_detail.html",
         {
             "team": team,
             "memberships": memberships,
@@ -140,3 +162,45 @@ def team_detail(request, slug: str):
             "open_incidents": incidents_matching(team=team.slug, status="open"),
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The incident page: the incident, its actions and timeline (incidents) and where its paging
+# stands (on-call's escalation card)
+
+
+def _actions(incident: Incident) -> dict:
+    """Which action forms make sense for the incident's status (the services decide who may)."""
+    allowed = TRANSITIONS[incident.status]
+    return {
+        "acknowledge": incident.is_open and incident.acknowledged_by_id is None,
+        "assign": incident.is_open,
+        "statuses": [(s, Status(s).label) for s in SETTABLE_STATUSES if s in allowed],
+        "resolve": Status.RESOLVED in allowed,
+        "cancel": Status.CANCELLED in allowed,
+        "reopen": not incident.is_open,
+        "severity": incident.is_open,
+        "roles": incident.is_open,
+    }
+
+
+@login_required
+@require_GET
+def incident_detail(request, pk: int):
+    incident = incident_or_404(pk)
+    context = live_context(incident, request.user)
+    context.update(
+        actions=_actions(incident),
+        services_list=list(incident.services.all()),
+        assign_form=AssignForm(team=incident.team, auto_id="assign_%s"),
+        resolve_form=ResolveForm(
+            team=incident.team, default=incident.acknowledged_by, auto_id="resolve_%s"
+        ),
+        cancel_form=ReasonForm(auto_id="cancel_%s"),
+        reopen_form=ReasonForm(auto_id="reopen_%s"),
+        severity_form=SeverityForm(initial={"severity": incident.severity}, auto_id="sev_%s"),
+        role_form=RoleForm(auto_id="role_%s"),
+        note_form=NoteForm(auto_id="note_%s"),
+        live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
+    )
+    return render(request, "pages/incident_detail.html", context)

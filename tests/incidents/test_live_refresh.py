@@ -1,6 +1,5 @@
 """The live fragment an open incident's page polls: status header and timeline, nothing else."""
 
-import re
 from pathlib import Path
 
 from django.urls import reverse
@@ -30,12 +29,6 @@ def test_the_fragment_follows_changes_made_elsewhere(signed_in, member, incident
     html = body(client.get(reverse("incident-live", args=[incident.pk])))
     assert 'data-status="acknowledged"' in html
     assert "via E-mail" in html
-
-
-def test_the_page_loads_the_script_deferred_from_our_own_static_files(signed_in, member, incident):
-    html = body(signed_in(member).get(reverse("incident-detail", args=[incident.pk])))
-    assert '<script src="/static/tocsin/app.js" defer></script>' in html
-    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from another host
 
 
 def test_the_script_polls_every_five_seconds_only_while_visible(client):

@@ -1,0 +1,199 @@
+"""Routing rules (creating, changing, reordering, deleting) and the severity mapping."""
+
+import string
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+
+from tocsin.accounts.permissions import ensure_admin, ensure_manages_routing_rules, ensure_may_route
+from tocsin.errors import ValidationFailed
+from tocsin.validation import clean_text
+
+from ..models import RoutingRule, SeverityMapping
+from ..routing import validate_matchers
+from .shared import clean_kind, clean_name, refuse_unknown_settings
+
+MAX_POSITION = 1_000_000
+
+
+def _clean_grouping_key(template: str) -> str:
+    template = clean_text(template, field="grouping_key", max_length=200)
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as error:
+        raise ValidationFailed(
+            f"the grouping key is not a template such as {{labels.cluster}}/{{labels.alertname}}: "
+            f"{error}",
+            field="grouping_key",
+        ) from None
+    for name in fields:
+        group = name.split(".", 1)[0]
+        if not (group in ("labels", "annotations") and "." in name) and name not in (
+            "summary",
+            "description",
+            "source",
+            "severity",
+            "fingerprint",
+            "service",
+        ):
+            raise ValidationFailed(
+                f"the grouping key names {{{name}}}; use {{labels.<name>}}, "
+                "{annotations.<name>}, {summary}, {source}, {severity}, {fingerprint} or {service}",
+                field="grouping_key",
+            )
+    return template
+
+
+def _clean_runbook(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except DjangoValidationError:
+        raise ValidationFailed(f"{url!r} is not an http(s) address", field="runbook_url") from None
+    if len(url) > 200:
+        raise ValidationFailed(
+            "the runbook address is longer than 200 characters", field="runbook_url"
+        )
+    return url
+
+
+def _clean_position(position) -> int:
+    if isinstance(position, bool) or not isinstance(position, int):
+        raise ValidationFailed("the position must be a whole number", field="position")
+    if not 0 <= position <= MAX_POSITION:
+        raise ValidationFailed(
+            f"the position must be between 0 and {MAX_POSITION:,}", field="position"
+        )
+    return position
+
+
+def _clean_matchers(matchers) -> list[dict]:
+    try:
+        return validate_matchers(matchers)
+    except ValueError as error:
+        raise ValidationFailed(str(error), field="matchers") from None
+
+
+def create_rule(
+    *,
+    by,
+    name: str,
+    matchers,
+    position: int = 100,
+    enabled: bool = True,
+    integration=None,
+    team=None,
+    service=None,
+    severity=None,
+    runbook_url: str = "",
+    grouping_key: str = "",
+    suppress: bool = False,
+) -> RoutingRule:
+    """A new routing rule, written once: one created disabled is never evaluated."""
+    ensure_manages_routing_rules(team, by, action="add routing rules")
+    rule = RoutingRule(
+        position=_clean_position(position),
+        name=clean_name(name, "rule a name"),
+        enabled=bool(enabled),
+        integration=integration,
+        matchers=_clean_matchers(matchers),
+        team=team,
+        service=service,
+        severity=severity,
+        runbook_url=_clean_runbook(runbook_url),
+        grouping_key=_clean_grouping_key(grouping_key),
+        suppress=bool(suppress),
+    )
+    ensure_may_route(team=team, integration=integration, by=by)
+    with transaction.atomic():
+        rule.save()
+    return rule
+
+
+RULE_SETTINGS = {
+    "name": lambda value: clean_name(value, "rule a name"),
+    "enabled": bool,
+    "position": _clean_position,
+    "integration": lambda value: value,
+    "matchers": _clean_matchers,
+    "team": lambda value: value,
+    "service": lambda value: value,
+    "severity": lambda value: value,
+    "runbook_url": _clean_runbook,
+    "grouping_key": _clean_grouping_key,
+    "suppress": bool,
+}
+
+
+def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
+    """Change a rule; whoever changes it must manage its team before and after."""
+    ensure_manages_routing_rules(rule.team, by, action="change this routing rule")
+    if "team" in changes:
+        ensure_manages_routing_rules(changes["team"], by, action="give a routing rule to that team")
+    refuse_unknown_settings(changes, RULE_SETTINGS)
+    clean = {name: RULE_SETTINGS[name](value) for name, value in changes.items()}
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+        for field_name, value in clean.items():
+            setattr(rule, field_name, value)
+        ensure_may_route(team=rule.team, integration=rule.integration, by=by)
+        rule.save()
+    return rule
+
+
+def move_rule(*, rule: RoutingRule, by, direction: str) -> RoutingRule:
+    """Swap a rule with the one before ("up") or after ("down") it in the evaluation order.
+
+    When several rules share a position, all rules are first renumbered 10, 20, 30… in their
+    current order, so that the order people see is the order that is evaluated.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationFailed("move a rule 'up' or 'down'", field="direction")
+    with transaction.atomic():
+        rules = list(RoutingRule.objects.select_for_update(of=("self",)).select_related("team"))
+        index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), None)
+        if index is None:
+            raise ValidationFailed("this routing rule no longer exists", field="rule")
+        other_index = index - 1 if direction == "up" else index + 1
+        if not 0 <= other_index < len(rules):
+            where = "first" if direction == "up" else "last"
+            raise ValidationFailed(f"{rules[index]} is already the {where} rule", field="direction")
+        mine, other = rules[index], rules[other_index]
+        for team in (mine.team, other.team):
+            ensure_manages_routing_rules(team, by, action="reorder these routing rules")
+        positions = [r.position for r in rules]
+        if len(set(positions)) != len(positions):
+            for number, each in enumerate(rules, start=1):
+                each.position = number * 10
+            RoutingRule.objects.bulk_update(rules, ["position"])
+        mine.position, other.position = other.position, mine.position
+        RoutingRule.objects.bulk_update([mine, other], ["position"])
+    return mine
+
+
+def delete_rule(*, rule: RoutingRule, by) -> None:
+    ensure_manages_routing_rules(rule.team, by, action="delete it", whose="of the rule's team")
+    with transaction.atomic():
+        rule.delete()
+
+
+def set_severity_mapping(*, kind: str, value: str, severity, by) -> SeverityMapping | None:
+    """Map a source's severity word to a rung of the ladder; no severity removes the mapping."""
+    ensure_admin(by)
+    clean_kind(kind)
+    value = (value or "").strip().lower()
+    if not value:
+        raise ValidationFailed("give the source's word, e.g. critical", field="value")
+    if len(value) > 50:
+        raise ValidationFailed("the word is longer than 50 characters", field="value")
+    with transaction.atomic():
+        if severity is None:
+            SeverityMapping.objects.filter(kind=kind, value=value).delete()
+            return None
+        mapping, _ = SeverityMapping.objects.update_or_create(
+            kind=kind, value=value, defaults={"severity": severity}
+        )
+    return mapping
