@@ -54,7 +54,9 @@ class Input(Schema):
 
 
 # Every operation documents the same error body for the statuses it may answer with.
-ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+# Every endpoint may answer these; 413 and 503 come before the endpoint runs (a body over
+# TOCSIN_MAX_BODY_BYTES, a database that cannot be reached).
+ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 503)}
 
 # A person named in a request body: an e-mail address or a numeric id.
 UserRef = StrictInt | StrictStr
