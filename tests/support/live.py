@@ -120,11 +120,12 @@ class Process:
 class LiveTocsin:
     """A migrated Tocsin instance on disk, ready to be served.
 
-    On PostgreSQL its database is `tocsin_live_<name>_<pid>` on the suite's server, created
-    fresh here and dropped by `close()`; the pid keeps parallel runs apart.
+    On PostgreSQL its database is `tocsin_live_<name>_<pid>` on the suite's server (or on
+    `postgres_url`, a server of the test's own), created fresh here and dropped by `close()`;
+    the pid keeps parallel runs apart.
     """
 
-    def __init__(self, data_dir: Path, *, name: str):
+    def __init__(self, data_dir: Path, *, name: str, postgres_url: str | None = None):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -138,12 +139,13 @@ class LiveTocsin:
             DJANGO_SETTINGS_MODULE="tocsin.settings",
         )
         self.database_url = ""
-        if on_postgres():
+        self.postgres_url = postgres_url or (suite_database_url() if on_postgres() else "")
+        if self.postgres_url:
             database = f"tocsin_live_{name}_{os.getpid()}"
-            with _maintenance(suite_database_url()) as conn:
+            with _maintenance(self.postgres_url) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
                 conn.execute(f"CREATE DATABASE {database}")
-            parts = urlsplit(suite_database_url())
+            parts = urlsplit(self.postgres_url)
             self.database_url = urlunsplit(parts._replace(path=f"/{database}"))
             self.env["TOCSIN_DATABASE_URL"] = self.database_url
         self.processes: list[Process] = []
@@ -213,7 +215,7 @@ class LiveTocsin:
             process.stop()
         if self.database_url:
             database = urlsplit(self.database_url).path.lstrip("/")
-            with _maintenance(suite_database_url()) as conn:
+            with _maintenance(self.postgres_url) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
