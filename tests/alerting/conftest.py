@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db.models.signals import post_save
 
@@ -10,6 +12,27 @@ def prometheus(payments, checkout, severities):
     """An Alertmanager integration for Payments, defaulting to the Checkout service."""
     return Integration.objects.create(
         kind=Kind.ALERTMANAGER, name="Prometheus", team=payments, service=checkout
+    )
+
+
+@pytest.fixture
+def events_v2(payments, checkout, severities):
+    """A PagerDuty Events v2 integration for Payments, defaulting to the Checkout service."""
+    return Integration.objects.create(
+        kind=Kind.PAGERDUTY, name="Nagios", team=payments, service=checkout
+    )
+
+
+@pytest.fixture
+def nightly_backup(platform, severities):
+    """A heartbeat for Platform: a ping every 10 minutes, 2 minutes' grace, P2 when missed."""
+    return Integration.objects.create(
+        kind=Kind.HEARTBEAT,
+        name="Nightly backup",
+        team=platform,
+        severity=severities["P2"],
+        heartbeat_interval=timedelta(minutes=10),
+        heartbeat_grace=timedelta(minutes=2),
     )
 
 

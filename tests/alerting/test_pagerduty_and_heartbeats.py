@@ -3,22 +3,14 @@
 import json
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
 from tests.support.samples import sample, sample_bytes
 from tocsin.alerting.heartbeats import check_heartbeats
-from tocsin.alerting.models import Alert, AlertEvent, Integration, Kind
+from tocsin.alerting.models import Alert, AlertEvent
 from tocsin.incidents.models import Event, Incident, Status
-
-
-@pytest.fixture
-def events_v2(payments, checkout, severities):
-    return Integration.objects.create(
-        kind=Kind.PAGERDUTY, name="Nagios", team=payments, service=checkout
-    )
 
 
 def enqueue(body):
@@ -104,18 +96,6 @@ def test_an_unknown_routing_key_is_404(events_v2):
     assert response.status_code == 404
     assert response.json()["status"] == "invalid event"
     assert not AlertEvent.objects.exists()
-
-
-@pytest.fixture
-def nightly_backup(platform, severities):
-    return Integration.objects.create(
-        kind=Kind.HEARTBEAT,
-        name="Nightly backup",
-        team=platform,
-        severity=severities["P2"],
-        heartbeat_interval=timedelta(minutes=10),
-        heartbeat_grace=timedelta(minutes=2),
-    )
 
 
 def ping(integration, body=b""):

@@ -14,13 +14,6 @@ from tocsin.incidents.reactions import reactions_to
 from tocsin.incidents.services import cancel, declare
 
 
-@pytest.fixture
-def events_v2(payments, checkout, severities):
-    return Integration.objects.create(
-        kind=Kind.PAGERDUTY, name="Nagios", team=payments, service=checkout
-    )
-
-
 def enqueue(body):
     return Client().post("/v2/enqueue", json.dumps(body), content_type="application/json")
 

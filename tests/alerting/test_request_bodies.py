@@ -6,7 +6,6 @@ limit; a body it cannot take is a 4xx that names the problem and stores nothing.
 
 import io
 import json
-from datetime import timedelta
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -56,24 +55,6 @@ def wsgi_post(path: str, body: bytes, *, chunked: bool = True) -> tuple[int, dic
 def generic(payments, checkout, severities):
     return Integration.objects.create(
         kind=Kind.GENERIC, name="Cron checks", team=payments, service=checkout
-    )
-
-
-@pytest.fixture
-def events_v2(payments, checkout, severities):
-    return Integration.objects.create(
-        kind=Kind.PAGERDUTY, name="Events v2", team=payments, service=checkout
-    )
-
-
-@pytest.fixture
-def nightly_backup(platform, severities):
-    return Integration.objects.create(
-        kind=Kind.HEARTBEAT,
-        name="Nightly backup",
-        team=platform,
-        severity=severities["P2"],
-        heartbeat_interval=timedelta(minutes=10),
     )
 
 

@@ -213,39 +213,43 @@ def _pagerduty_error(status: int, errors: list[str], *, headers=None) -> JsonRes
     return JsonResponse({**body, "errors": errors}, status=status, headers=headers)
 
 
-def _pagerduty_integration(payload) -> Integration | JsonResponse:
-    routing_key = payload.get("routing_key") if isinstance(payload, dict) else None
-    if not isinstance(routing_key, str) or not routing_key:
-        return _pagerduty_error(400, ["'routing_key' is missing or blank"])
-    integration = integration_for(routing_key)
-    if integration is None or integration.kind != Kind.PAGERDUTY:
-        return _pagerduty_error(404, ["'routing_key' is not the key of an enabled integration"])
-    return integration
+class _Answered(Exception):
+    """A PagerDuty request refused before its event is read; `response` says why."""
+
+    def __init__(self, response: JsonResponse):
+        self.response = response
 
 
-def _pagerduty_payload(request):
-    """The decoded body, or PagerDuty's answer refusing it."""
+def _pagerduty_event(request) -> tuple[dict, Integration]:
+    """The decoded event and the integration its routing key names, or _Answered."""
     if request.method != "POST":
-        return _pagerduty_error(405, ["use POST"], headers={"Allow": "POST"})
+        raise _Answered(_pagerduty_error(405, ["use POST"], headers={"Allow": "POST"}))
     try:
-        return decode(read_body(request))
+        payload = decode(read_body(request))
     except Refused as refused:
         if refused.code == "malformed_json":
-            return _pagerduty_error(400, ["JSON parse error"])
+            raise _Answered(_pagerduty_error(400, ["JSON parse error"])) from None
         # PagerDuty answers 400 to an event it cannot take, whatever the reason.
         status = 400 if refused.status == 422 else refused.status
-        return _pagerduty_error(status, [refused.message])
+        raise _Answered(_pagerduty_error(status, [refused.message])) from None
+    routing_key = payload.get("routing_key") if isinstance(payload, dict) else None
+    if not isinstance(routing_key, str) or not routing_key:
+        raise _Answered(_pagerduty_error(400, ["'routing_key' is missing or blank"]))
+    integration = integration_for(routing_key)
+    if integration is None or integration.kind != Kind.PAGERDUTY:
+        raise _Answered(
+            _pagerduty_error(404, ["'routing_key' is not the key of an enabled integration"])
+        )
+    return payload, integration
 
 
 @csrf_exempt
 def pagerduty_change_enqueue(request):
     """PagerDuty's Change Events API (`/v2/change/enqueue`): a deploy, not a problem."""
-    payload = _pagerduty_payload(request)
-    if isinstance(payload, JsonResponse):
-        return payload
-    integration = _pagerduty_integration(payload)
-    if isinstance(integration, JsonResponse):
-        return integration
+    try:
+        payload, integration = _pagerduty_event(request)
+    except _Answered as answered:
+        return answered.response
     try:
         change = parse_change(payload)
     except PayloadError as error:
@@ -257,12 +261,10 @@ def pagerduty_change_enqueue(request):
 @csrf_exempt
 def pagerduty_enqueue(request):
     """PagerDuty Events API v2, answered as PagerDuty does; routing_key is the integration key."""
-    payload = _pagerduty_payload(request)
-    if isinstance(payload, JsonResponse):
-        return payload
-    integration = _pagerduty_integration(payload)
-    if isinstance(integration, JsonResponse):
-        return integration
+    try:
+        payload, integration = _pagerduty_event(request)
+    except _Answered as answered:
+        return answered.response
     try:
         alerts = parse(Kind.PAGERDUTY, payload)
     except PayloadError as error:
