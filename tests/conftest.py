@@ -27,8 +27,8 @@ from tocsin.accounts.services import create_api_token
 from tocsin.incidents.defaults import DEFAULT_SEVERITIES
 from tocsin.incidents.models import Channel, Service, Severity
 from tocsin.incidents.services import declare
-from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
-from tocsin.oncall.services import add_layer, create_schedule
+from tocsin.oncall.escalation.services import LevelSpec, TargetSpec, create_policy
+from tocsin.oncall.schedules.services import add_layer, create_schedule
 
 
 @pytest.fixture(autouse=True)

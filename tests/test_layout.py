@@ -159,3 +159,31 @@ def test_the_reading_sees_what_the_pages_combine():
     assert ("loads notify_chats", "notify") in seen
     assert ("uses incidents/_incident_rows.html", "incidents") in seen
     assert ("imports tocsin.incidents.views", "incidents") in seen
+
+
+def test_schedules_know_nothing_of_escalation():
+    """On-call has two rooms: escalation asks schedules who is on call, never the reverse."""
+
+    def imports(path: Path) -> list[tuple[int, str]]:
+        module = ["tocsin", *path.relative_to(TOCSIN).with_suffix("").parts]
+        is_package = module[-1] == "__init__"
+        module = module[:-1] if is_package else module
+        return [
+            (node.lineno, dotted)
+            for node in ast.walk(ast.parse(path.read_text()))
+            for dotted in _imported(node, module, is_package)
+        ]
+
+    room = TOCSIN / "oncall" / "schedules"
+    wrong = [
+        f"{path.relative_to(TOCSIN.parent)}:{line} imports {dotted}"
+        for path in sorted(room.rglob("*.py"))
+        for line, dotted in imports(path)
+        if dotted.startswith("tocsin.oncall.escalation")
+    ]
+    assert not wrong, "\n".join(wrong)
+    # And the reading does see imports inside the room.
+    seen = {dotted for _, dotted in imports(TOCSIN / "oncall" / "escalation" / "targets.py")}
+    assert "tocsin.oncall.schedules.selectors" in seen
+    seen = {dotted for _, dotted in imports(room / "services" / "__init__.py")}
+    assert "tocsin.oncall.schedules.services.layers" in seen

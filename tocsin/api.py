@@ -8,6 +8,7 @@ credentials, an unknown URL.
 import functools
 import json
 import logging
+import sys
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest
@@ -118,11 +119,14 @@ class TocsinAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         """`<module>_<function>` as ninja names it, where a module inside an `api` package counts
         as the package: clients generate code from these ids, so splitting an app's api.py by
-        job keeps them (tocsin_alerting_api_list_alerts)."""
-        module, inside, _ = operation.view_func.__module__.partition(".api.")
-        if inside:
-            module += ".api"
-        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+        job keeps them (tocsin_alerting_api_list_alerts). A module that moved says the prefix
+        it had in `OPERATION_ID_PREFIX`."""
+        name = operation.view_func.__module__
+        prefix = getattr(sys.modules[name], "OPERATION_ID_PREFIX", None)
+        if prefix is None:
+            module, inside, _ = name.partition(".api.")
+            prefix = (module + ".api" if inside else name).replace(".", "_")
+        return f"{prefix}_{operation.view_func.__name__}"
 
     @property
     def urls(self):
@@ -150,9 +154,8 @@ api = TocsinAPI(
 api.add_router("", incidents_router)
 api.add_router("", accounts_router)
 api.add_router("", alerting_router)
-api.add_router("", "tocsin.oncall.api.router")
-api.add_router("", "tocsin.oncall.escalation_api.router")
-api.add_router("", "tocsin.oncall.notification_rules_api.router")
+api.add_router("", "tocsin.oncall.schedules.api.router")
+api.add_router("", "tocsin.oncall.escalation.api.router")
 api.add_router("", "tocsin.webhooks.api.router")
 
 

@@ -11,8 +11,8 @@ from tocsin.accounts.models import InstanceRole, MembershipRole, User
 from tocsin.accounts.services import create_user
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Channel, Severity
-from tocsin.oncall import policies
-from tocsin.oncall import services as oncall
+from tocsin.oncall.escalation import services as policies
+from tocsin.oncall.schedules import services as oncall
 
 DEMO_PASSWORD = "tocsin-demo"
 

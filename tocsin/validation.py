@@ -15,7 +15,7 @@ def clean_text(
         raise ValidationFailed(missing, field=field)
     if len(value) > max_length:
         raise ValidationFailed(
-            f"the {field.replace('_', ' ')} is longer than {max_length} characters", field=field
+            f"the {field.replace('_', ' ')} is longer than {max_length:,} characters", field=field
         )
     return value
 

@@ -25,8 +25,8 @@ from tocsin.errors import PermissionDenied
 from tocsin.incidents.models import Channel, Role
 from tocsin.incidents.services import acknowledge, assign_role
 from tocsin.notify.chat_settings import add_team_chat
-from tocsin.oncall.policies import set_notification_rules
-from tocsin.oncall.services import create_schedule
+from tocsin.oncall.escalation.services import set_notification_rules
+from tocsin.oncall.schedules.services import create_schedule
 from tocsin.webhooks.models import Webhook
 from tocsin.webhooks.services import create_webhook
 

@@ -12,8 +12,8 @@ from tocsin.incidents import reactions
 from tocsin.incidents.models import Channel, Event, Incident, TimelineEvent
 from tocsin.incidents.services import acknowledge, add_note, declare
 from tocsin.notify.models import OutboxMessage, Purpose
-from tocsin.oncall.escalation import run_due_escalations
-from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
+from tocsin.oncall.escalation.engine import run_due_escalations
+from tocsin.oncall.escalation.services import LevelSpec, TargetSpec, create_policy
 from tocsin.webhooks.services import create_webhook
 
 pytestmark = pytest.mark.django_db

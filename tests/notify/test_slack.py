@@ -29,8 +29,8 @@ from tocsin.notify.chat import incident_url
 from tocsin.notify.delivery import deliver_due
 from tocsin.notify.models import ChatChannel, OutboxMessage, OutboxState, Purpose
 from tocsin.notify.slack import Refused, may_reply_to, verify
-from tocsin.oncall.escalation import run_due_escalations
-from tocsin.oncall.policies import set_notification_rules
+from tocsin.oncall.escalation.engine import run_due_escalations
+from tocsin.oncall.escalation.services import set_notification_rules
 
 pytestmark = pytest.mark.django_db
 

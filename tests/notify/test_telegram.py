@@ -602,8 +602,8 @@ def test_other_group_chatter_is_ignored(telegram):
 def test_a_page_by_telegram_direct_message_has_the_reason_and_the_buttons(
     telegram, payments, p1, lead, member, bob_linked
 ):
-    from tocsin.oncall.escalation import run_due_escalations
-    from tocsin.oncall.policies import (
+    from tocsin.oncall.escalation.engine import run_due_escalations
+    from tocsin.oncall.escalation.services import (
         LevelSpec,
         TargetSpec,
         create_policy,

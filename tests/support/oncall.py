@@ -2,8 +2,8 @@
 
 from tocsin.incidents.models import Event
 from tocsin.notify.models import OutboxMessage, Purpose
-from tocsin.oncall.escalation_models import EscalationPolicy
-from tocsin.oncall.models import Layer, LayerParticipant, Override, Schedule
+from tocsin.oncall.escalation.models import EscalationPolicy
+from tocsin.oncall.schedules.models import Layer, LayerParticipant, Override, Schedule
 
 
 def schedule_rows() -> list[int]:

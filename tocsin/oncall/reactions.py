@@ -14,15 +14,15 @@ from tocsin.incidents.models import Event, Incident, Status, TimelineEvent
 from tocsin.notify.models import Purpose
 from tocsin.notify.services import enqueue_team_notification
 
-from .escalation import (
+from .escalation.engine import (
     ACKNOWLEDGED_STATUSES,
     arm_acknowledgement_timer,
     disarm_acknowledgement_timer,
     has_active_escalation,
-    next_contact_method,
     start_escalation,
     stop_escalation,
 )
+from .escalation.paging import next_contact_method
 
 
 def page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:

@@ -3,7 +3,7 @@
 from tocsin.notify.delivery import deliver_due_now
 from tocsin.periodic import PeriodicJob
 
-from .escalation import run_due_escalations
+from .escalation.engine import run_due_escalations
 
 # Pages are due the moment an incident is declared: the engine and the outbox are polled often
 # (one indexed read each when idle, no lock), and each small round of escalation steps is

@@ -2,7 +2,7 @@
 
 from django import template
 
-from tocsin.oncall.paging import escalation_status
+from tocsin.oncall.escalation.selectors import escalation_status
 
 register = template.Library()
 
