@@ -43,12 +43,18 @@ class MalformedJSON(ValueError):
     pass
 
 
+def _not_a_number(literal: str):
+    raise json.JSONDecodeError(f"{literal} is not a JSON number", literal, 0)
+
+
 class JSONParser(Parser):
     """Ninja's parser, with a message that says what is wrong with the JSON."""
 
     def parse_body(self, request: HttpRequest):
         try:
-            return json.loads(request.body)
+            return json.loads(request.body, parse_constant=_not_a_number)
+        except RecursionError:
+            raise MalformedJSON("the request body is nested too deeply") from None
         except UnicodeDecodeError:
             raise MalformedJSON("the request body is not UTF-8 text") from None
         except json.JSONDecodeError as error:

@@ -187,7 +187,16 @@ def test_a_token_needs_no_csrf_token(api_as, member, incident):
 
 @pytest.mark.parametrize(
     "raw",
-    ['{"title": "Checkout down", "severity": "P1",', "{'title': 'x'}", "nope", b"\xff\xfe{}"],
+    [
+        '{"title": "Checkout down", "severity": "P1",',
+        "{'title': 'x'}",
+        "nope",
+        b"\xff\xfe{}",
+        '{"title": "x", "severity": "P1", "team": "payments", "impact": NaN}',
+        '{"title": "x", "severity": "P1", "team": "payments", "impact": -Infinity}',
+        '{"title": "x", "labels": ' + "[" * 1000 + "]" * 1000 + "}",
+    ],
+    ids=["cut short", "single quotes", "not json", "not utf-8", "NaN", "-Infinity", "deep"],
 )
 def test_malformed_json_is_400_and_changes_nothing(api_as, member, incident, raw):
     client = api_as(member)

@@ -168,8 +168,19 @@ def test_an_unknown_contact_method_reads_the_same(api_as, member, work):
         ({"contact_method": "CM", "delay_minutes": 24 * 60 + 1}, "rules.0.delay_minutes"),
         ({"contact_method": "CM", "after": 2}, "rules.0.after"),
         ({"delay_minutes": 2}, "rules.0.contact_method"),
+        ({"contact_method": -487432890706538527305131991498752}, "rules.0.contact_method"),
+        ({"contact_method": 2**63}, "rules.0.contact_method"),
+        ({"contact_method": 0}, "rules.0.contact_method"),
     ],
-    ids=["negative delay", "more than a day", "unknown field", "no contact method"],
+    ids=[
+        "negative delay",
+        "more than a day",
+        "unknown field",
+        "no contact method",
+        "a huge negative id",
+        "past 64 bits",
+        "zero",
+    ],
 )
 def test_bad_rules_are_a_422_naming_the_field(api_as, member, work, phone, rule, field):
     set_notification_rules(user=member, by=member, rules=[(phone, timedelta(minutes=1))])
@@ -300,4 +311,18 @@ def test_a_negative_delay_on_the_page_is_a_form_error(client, member, work):
 
     assert response.status_code == 422
     assert any("greater than or equal to 0" in error for error in form_errors(response))
+    assert rules_of(member) == []
+
+
+@pytest.mark.parametrize("ref", ["²", "٣", "99999999999999999999999"])
+def test_a_person_is_named_by_ascii_digits_or_an_address(api_as, admin, member, ref):
+    assert_error(api_as(admin).get(f"/users/{ref}/notification-rules"), 404, "not_found")
+
+
+def test_nan_is_not_a_delay(api_as, member, work):
+    response = api_as(member).put(
+        "/me/notification-rules",
+        raw=f'{{"rules": [{{"contact_method": {work.pk}, "delay_minutes": NaN}}]}}',
+    )
+    assert_error(response, 400, "malformed_json")
     assert rules_of(member) == []

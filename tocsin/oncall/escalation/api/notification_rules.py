@@ -11,6 +11,7 @@ from pydantic import StrictInt
 from tocsin.accounts.models import ContactMethod, User
 from tocsin.errors import NotFound
 from tocsin.schemas import ERRORS, Input, UserOut
+from tocsin.validation import whole_number
 
 from .. import services as policies
 from ..targets import rules_of
@@ -19,6 +20,8 @@ from ..targets import rules_of
 OPERATION_ID_PREFIX = "tocsin_oncall_notification_rules_api"
 
 router = Router(tags=["on-call"])
+
+MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
 
 
 class ContactMethodOut(Schema):
@@ -50,7 +53,9 @@ class RulesOut(Schema):
 
 
 class RuleIn(Input):
-    contact_method: StrictInt = Field(description="The id of one of the person's contact methods.")
+    contact_method: StrictInt = Field(
+        description="The id of one of the person's contact methods.", ge=1, le=MAX_ID
+    )
     delay_minutes: float = Field(0, ge=0, le=24 * 60)
 
 
@@ -100,9 +105,10 @@ def _replace(user: User, by: User, payload: RulesIn) -> dict:
 def _person(ref: str) -> User:
     text = ref.strip()
     users = User.objects.filter(is_active=True)
+    number = whole_number(text)
     user = (
-        users.filter(pk=int(text)).first()
-        if text.isdigit()
+        users.filter(pk=number).first()
+        if number is not None
         else users.filter(email__iexact=text).first()
     )
     if user is None:
