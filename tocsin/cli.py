@@ -106,7 +106,7 @@ def cmd_serve(args) -> int:
 
 def cmd_telegram(args) -> int:
     _django()
-    from tocsin.notify import telegram
+    from tocsin.notify.inbound import telegram
 
     try:
         if args.telegram_command == "poll":

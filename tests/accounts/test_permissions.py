@@ -24,7 +24,7 @@ from tocsin.alerting.services import create_integration, create_rule
 from tocsin.errors import PermissionDenied
 from tocsin.incidents.models import Channel, Role
 from tocsin.incidents.services import acknowledge, assign_role
-from tocsin.notify.chat_settings import add_team_chat
+from tocsin.notify.team_chats.services import add_team_chat
 from tocsin.oncall.escalation.services import set_notification_rules
 from tocsin.oncall.schedules.services import create_schedule
 from tocsin.webhooks.models import Webhook

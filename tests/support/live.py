@@ -258,7 +258,7 @@ class Worker(Process):
         super().__init__(
             argv, env=instance.env, cwd=instance.data_dir, log=instance.data_dir / f"{name}.log"
         )
-        # What it writes in claimed_by (tocsin.notify.delivery.worker_id).
+        # What it writes in claimed_by (tocsin.notify.delivery.loop.worker_id).
         self.id = f"{socket.gethostname()}-{self.process.pid}"[:100]
 
     def wait_until_started(self) -> None:

@@ -5,7 +5,7 @@ import pytest
 from tests.support.api import assert_error
 from tocsin.incidents.models import Channel
 from tocsin.incidents.services import acknowledge
-from tocsin.notify.delivery import deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db

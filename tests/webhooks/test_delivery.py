@@ -11,7 +11,7 @@ from tests.support.fakes.webhook_receiver import Answer
 from tests.support.web import BASE_URL
 from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import acknowledge, declare, resolve
-from tocsin.notify.delivery import deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.webhooks.services import delete_webhook, rotate_secret, send_test, update_webhook
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from tocsin.notify.delivery import deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, Purpose
 from tocsin.webhooks.models import Webhook
 

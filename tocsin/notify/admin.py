@@ -2,12 +2,24 @@ from django.contrib import admin, messages
 
 from tocsin.errors import DomainError
 
-from .models import AcknowledgeLinkUse, ChatChannel, OutboxMessage
-from .services import retry_now
+from .ack_links.models import AcknowledgeLinkUse
+from .outbox.models import OutboxMessage
+from .outbox.services import retry_now
+from .team_chats.models import ChatChannel
+
+
+class WrittenByServices:
+    """Rows that services write, inside the transaction that decides: the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(WrittenByServices, admin.ModelAdmin):
     list_display = [
         "created_at",
         "purpose",
@@ -26,12 +38,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["retry_now"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
-    def has_add_permission(self, request):
-        return False  # messages come from services, inside the transaction that decides
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.action(description="Send failed or waiting messages again now")
     def retry_now(self, request, queryset):
         try:
@@ -43,16 +49,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(AcknowledgeLinkUse)
-class AcknowledgeLinkUseAdmin(admin.ModelAdmin):
+class AcknowledgeLinkUseAdmin(WrittenByServices, admin.ModelAdmin):
     list_display = ["used_at", "incident", "user", "link_id"]
     readonly_fields = ["link_id", "incident", "user", "used_at"]
     list_select_related = ["incident", "user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChatChannel)

@@ -4,14 +4,9 @@ listed in tocsin/incidents/reactions.py."""
 
 from tocsin.incidents.models import Event, Incident, TimelineEvent
 
-from .chat import resolution_notice
-from .models import ChatChannel
-from .services import (
-    enqueue_chat_edits,
-    enqueue_chat_notice,
-    enqueue_chat_post,
-    enqueue_resolution_email,
-)
+from .chat_cards.card import resolution_notice
+from .chat_cards.services import enqueue_chat_edits, post_to_team_chats, reply_in_team_chats
+from .emails.services import enqueue_resolution_email
 
 # What changes an incident's chat message: its status, owner, severity, title or resolution.
 EDITS_CHAT = [
@@ -29,8 +24,7 @@ EDITS_CHAT = [
 
 def post_chat_cards(incident: Incident, event: TimelineEvent) -> None:
     """Post the incident's card to each of the team's chats, whatever its severity."""
-    for chat in ChatChannel.objects.filter(team=incident.team_id):
-        enqueue_chat_post(incident, chat, idempotency_key=f"chat-post:{chat.pk}:{event.pk}")
+    post_to_team_chats(incident, event)
 
 
 def edit_chat_cards(incident: Incident, event: TimelineEvent) -> None:
@@ -49,7 +43,4 @@ def reply_in_the_chats(incident: Incident, event: TimelineEvent) -> None:
         text = resolution_notice(incident)
     else:
         text = f"{incident.reference}: {event.message}"
-    for chat in ChatChannel.objects.filter(team=incident.team_id):
-        enqueue_chat_notice(
-            incident, chat, text, idempotency_key=f"chat-notice:{chat.pk}:{event.pk}"
-        )
+    reply_in_team_chats(incident, event, text)

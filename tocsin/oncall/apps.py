@@ -9,7 +9,7 @@ class OncallConfig(AppConfig):
     def ready(self):
         from tocsin.incidents import reactions
         from tocsin.incidents.models import Event
-        from tocsin.notify.signals import delivery_failed
+        from tocsin.notify.delivery.signals import delivery_failed
 
         from . import reactions as follow
 

@@ -11,8 +11,8 @@ tocsin/incidents/reactions.py.
 """
 
 from tocsin.incidents.models import Event, Incident, Status, TimelineEvent
+from tocsin.notify.emails.services import enqueue_team_notification
 from tocsin.notify.models import Purpose
-from tocsin.notify.services import enqueue_team_notification
 
 from .escalation.engine import (
     ACKNOWLEDGED_STATUSES,

@@ -1,6 +1,6 @@
 """On-call's background work, run by every worker."""
 
-from tocsin.notify.delivery import deliver_due_now
+from tocsin.notify.delivery.loop import deliver_due_now
 from tocsin.periodic import PeriodicJob
 
 from .escalation.engine import run_due_escalations

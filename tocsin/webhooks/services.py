@@ -11,7 +11,7 @@ from tocsin.accounts.permissions import ensure_manages_webhooks
 from tocsin.errors import Conflict, ValidationFailed
 from tocsin.incidents.models import Incident, TimelineEvent
 from tocsin.notify.models import OutboxChannel, OutboxMessage, Purpose
-from tocsin.notify.services import enqueue
+from tocsin.notify.outbox.services import enqueue
 from tocsin.tokens import new_salt
 from tocsin.validation import clean_text
 

@@ -14,7 +14,7 @@ from tests.support.oncall import paged_addresses, pages
 from tocsin.accounts.models import ContactKind, ContactMethod
 from tocsin.incidents.models import Channel, Event, Status
 from tocsin.incidents.services import acknowledge, declare, reopen, resolve
-from tocsin.notify.delivery import deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, Purpose
 from tocsin.oncall.escalation.engine import run_due_escalations
 from tocsin.oncall.escalation.models import EscalationRun, PageStep, RunState, StepState

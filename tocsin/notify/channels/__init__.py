@@ -1,9 +1,10 @@
-"""Channels: one module per way out (email now; telegram, slack, webhook later).
+"""Channels: one module per way out (email.py, telegram.py, slack.py here; webhooks/sender.py).
 
 A channel module has a `Sender` class. The delivery loop makes one sender per channel per batch,
 calls `send(message)` for each outbox message (returning the provider's message id) and
 `close()` at the end, so a channel may keep one connection open for the whole batch. `send`
-raises one of the errors below; anything else counts as transient.
+raises one of the errors below; anything else counts as transient. chat.py holds what the
+Telegram and Slack senders share.
 """
 
 from django.utils.module_loading import import_string

@@ -14,10 +14,11 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from tocsin.notify import chat
-from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
+from tocsin.notify.chat_cards.card import ACKNOWLEDGE, RESOLVE, IncidentCard, card, shorten
+from tocsin.notify.outbox.models import OutboxMessage
 
-from . import NotYet, PermanentError, TransientError, Unreachable
+from . import PermanentError, TransientError, Unreachable
+from .chat import ChatSender, incident_of
 
 TIMEOUT = 10  # seconds for one Web API call; well inside the delivery lease
 
@@ -25,7 +26,7 @@ TIMEOUT = 10  # seconds for one Web API call; well inside the delivery lease
 # longer ones itself), a button's label.
 HEADER_LIMIT, SECTION_LIMIT, TEXT_LIMIT, BUTTON_LIMIT = 150, 3000, 4000, 75
 
-BUTTON_STYLES = {chat.ACKNOWLEDGE: "primary", chat.RESOLVE: "danger"}
+BUTTON_STYLES = {ACKNOWLEDGE: "primary", RESOLVE: "danger"}
 
 # Errors that say the bot's own token or app is wrong: every message would fail the same way.
 TOKEN_ERRORS = {
@@ -50,31 +51,42 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def configured() -> bool:
+    return bool(settings.SLACK_BOT_TOKEN)
 
 
-def blocks(card: chat.IncidentCard) -> list[dict]:
+def web_client(*, timeout: float) -> WebClient:
+    """A Web API client with the bot's token that never retries by itself: its caller decides
+    when to try again (the delivery loop; a person waiting for an answer)."""
+    return WebClient(
+        token=settings.SLACK_BOT_TOKEN,
+        base_url=settings.SLACK_API_URL.rstrip("/") + "/",
+        timeout=timeout,
+        retry_handlers=[],
+    )
+
+
+def blocks(card: IncidentCard) -> list[dict]:
     """The card as Block Kit: a header, the facts, why you (for a page), and its buttons."""
     facts = "\n".join(f"*{escape(name)}:* {escape(value)}" for name, value in card.lines)
     # A header's plain_text is shown as written: Slack parses no mentions or links in it.
     result = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": _cut(card.headline, HEADER_LIMIT)},
+            "text": {"type": "plain_text", "text": shorten(card.headline, HEADER_LIMIT)},
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(facts, SECTION_LIMIT)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": shorten(facts, SECTION_LIMIT)}},
     ]
     if card.reason:
         why = f"*Why you:* {escape(card.reason)}"
         result.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _cut(why, SECTION_LIMIT)}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": shorten(why, SECTION_LIMIT)}}
         )
     buttons = []
     for button in card.buttons:
         element = {
             "type": "button",
-            "text": {"type": "plain_text", "text": _cut(button.label, BUTTON_LIMIT)},
+            "text": {"type": "plain_text", "text": shorten(button.label, BUTTON_LIMIT)},
         }
         if button.url:
             element.update(action_id="open", url=button.url)
@@ -90,9 +102,14 @@ def blocks(card: chat.IncidentCard) -> list[dict]:
     return result
 
 
-def fallback(card: chat.IncidentCard) -> str:
+def fallback(card: IncidentCard) -> str:
     """The `text` shown in notifications and by clients that cannot show blocks."""
-    return _cut(escape(card.text), TEXT_LIMIT)
+    return shorten(escape(card.text), TEXT_LIMIT)
+
+
+def card_message(card: IncidentCard) -> dict:
+    """The arguments chat.postMessage and chat.update share."""
+    return {"text": fallback(card), "blocks": blocks(card)}
 
 
 def refused(error: SlackApiError, message: OutboxMessage, method: str):
@@ -150,88 +167,59 @@ def provider_id(answer) -> str:
     return f"{answer['channel']}:{answer['ts']}"
 
 
-def _sent(pk: int | None, *, what: str) -> tuple[str, str] | None:
-    """Channel and ts of the outbox message `pk` once it is posted; None if it never will be."""
-    target = OutboxMessage.objects.filter(pk=pk).first() if pk else None
-    if target is None or target.state == OutboxState.FAILED:
-        return None
-    if target.state != OutboxState.SENT:
-        raise NotYet(f"waiting for {what} (outbox message {target.pk}) to be posted first")
-    channel, _, ts = target.provider_message_id.partition(":")
-    if not channel or not ts:
-        return None
-    return channel, ts
+def _where(posted: OutboxMessage) -> tuple[str, str] | None:
+    """The channel and ts of a posted message ("<channel>:<ts>"); None if it has neither."""
+    channel, _, ts = posted.provider_message_id.partition(":")
+    return (channel, ts) if channel and ts else None
 
 
-class Sender:
+class Sender(ChatSender):
     """One WebClient for the batch; slack_sdk opens a connection per call."""
 
     def __init__(self):
-        self.client = WebClient(
-            token=settings.SLACK_BOT_TOKEN,
-            base_url=settings.SLACK_API_URL.rstrip("/") + "/",
-            timeout=TIMEOUT,
-            # The delivery loop decides when to try again, not the client.
-            retry_handlers=[],
-        )
+        self.client = web_client(timeout=TIMEOUT)
 
-    @classmethod
-    def configured(cls) -> bool:
-        return bool(settings.SLACK_BOT_TOKEN)
+    configured = staticmethod(configured)
 
-    def send(self, message: OutboxMessage) -> str:
-        if message.purpose == Purpose.CHAT_EDIT:
-            return self._edit(message)
-        if message.data.get("live"):
-            return self._post_card(message)
-        return self._post_notice(message)
-
-    def _post_card(self, message: OutboxMessage) -> str:
-        if message.incident is None:
-            raise PermanentError("a chat message about an incident needs its incident")
-        card = chat.card(message.incident, reason=message.data.get("reason", ""))
+    def post_card(self, message: OutboxMessage) -> str:
+        shown = card(incident_of(message), reason=message.data.get("reason", ""))
         answer = self._call(
             "chat.postMessage",
             message,
             channel=message.address,
-            text=fallback(card),
-            blocks=blocks(card),
+            **card_message(shown),
             unfurl_links=False,
             unfurl_media=False,
         )
         return provider_id(answer)
 
-    def _post_notice(self, message: OutboxMessage) -> str:
+    def reply(self, message: OutboxMessage, thread: OutboxMessage | None) -> str:
         """A line in the channel, in the thread of the incident's message when it has one."""
-        thread = _sent(message.data.get("reply_to"), what="the incident's message")
-        extra = {"thread_ts": thread[1]} if thread else {}
+        where = _where(thread) if thread is not None else None
+        extra = {"thread_ts": where[1]} if where else {}
         answer = self._call(
             "chat.postMessage",
             message,
             channel=message.address,
-            text=_cut(escape(message.body_text), TEXT_LIMIT),
+            text=shorten(escape(message.body_text), TEXT_LIMIT),
             unfurl_links=False,
             unfurl_media=False,
             **extra,
         )
         return provider_id(answer)
 
-    def _edit(self, message: OutboxMessage) -> str:
-        live = OutboxMessage.objects.filter(pk=message.data.get("edits")).first()
-        where = _sent(live.pk if live else None, what="the message to edit")
+    def edit(self, message: OutboxMessage, live: OutboxMessage) -> str:
+        where = _where(live)
         if where is None:
             raise PermanentError("the message to edit was never posted")
-        if message.incident is None:
-            raise PermanentError("a chat message about an incident needs its incident")
-        card = chat.card(message.incident, reason=live.data.get("reason", ""))
+        shown = card(incident_of(message), reason=live.data.get("reason", ""))
         channel, ts = where
         answer = self._call(
             "chat.update",
             message,
             channel=channel,
             ts=ts,
-            text=fallback(card),
-            blocks=blocks(card),
+            **card_message(shown),
         )
         return provider_id({"channel": answer.get("channel") or channel, "ts": ts})
 
@@ -246,6 +234,3 @@ class Sender:
             # URLError for a refused connection or an unknown host, TimeoutError, a reset.
             reason = str(getattr(error, "reason", None) or error) or type(error).__name__
             raise Unreachable(f"cannot reach Slack at {self.client.base_url}: {reason}") from error
-
-    def close(self) -> None:
-        """Nothing stays open between calls."""

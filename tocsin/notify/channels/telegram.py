@@ -3,7 +3,10 @@
 Every request is `POST {TELEGRAM_API_URL}/bot{token}/{method}` with a JSON body; every answer
 is `{"ok": true, "result": …}` or `{"ok": false, "error_code": …, "description": …,
 "parameters": {"retry_after": …}}`. The card is rendered from the database at the moment it is
-sent or edited (see chat.py), as HTML with every piece of user content escaped.
+sent or edited (see chat_cards/card.py), as HTML with every piece of user content escaped.
+
+The Bot API client here (`Bot`) also serves the inbound side (inbound/telegram.py): answers to
+updates, long polling and the webhook's setup.
 """
 
 import html
@@ -13,10 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from tocsin.notify import chat
-from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
+from tocsin.notify.chat_cards.card import IncidentCard, card, shorten
+from tocsin.notify.outbox.models import OutboxMessage
 
-from . import NotYet, PermanentError, TransientError, Unreachable
+from . import PermanentError, TransientError, Unreachable
+from .chat import ChatSender, incident_of
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 TEXT_LIMIT = 4096  # characters in one Telegram message
@@ -36,6 +40,16 @@ class ApiError(Exception):
     def retry_after(self) -> float | None:
         value = self.parameters.get("retry_after")
         return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def token_refused(self) -> str:
+        """What to tell the operator when Telegram refused the bot token itself; else ""."""
+        if self.error_code not in (401, 404):
+            return ""
+        return (
+            f"Telegram refused the bot token ({self.error_code} {self.description}): "
+            "check TOCSIN_TELEGRAM_BOT_TOKEN"
+        )
 
 
 class NoAnswer(Exception):
@@ -108,13 +122,10 @@ def configured() -> bool:
 
 
 def _escape(text: str, limit: int = VALUE_LIMIT) -> str:
-    text = str(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return html.escape(text, quote=False)
+    return html.escape(shorten(str(text), limit), quote=False)
 
 
-def text_of(card: chat.IncidentCard) -> str:
+def text_of(card: IncidentCard) -> str:
     lines = [f"<b>{_escape(card.headline)}</b>"]
     lines += [f"{_escape(name)}: {_escape(value)}" for name, value in card.lines]
     if card.reason:
@@ -137,7 +148,7 @@ def button_url_allowed(url: str) -> bool:
     return address.is_global
 
 
-def keyboard_of(card: chat.IncidentCard) -> dict:
+def keyboard_of(card: IncidentCard) -> dict:
     row = []
     for button in card.buttons:
         if button.action:
@@ -147,7 +158,12 @@ def keyboard_of(card: chat.IncidentCard) -> dict:
     return {"inline_keyboard": [row] if row else []}
 
 
-def card_message(card: chat.IncidentCard) -> dict:
+def reply_parameters(message_id: int) -> dict:
+    """Send as a reply to `message_id`, or on its own if that message is gone."""
+    return {"message_id": message_id, "allow_sending_without_reply": True}
+
+
+def card_message(card: IncidentCard) -> dict:
     """The parameters sendMessage and editMessageText share."""
     return {
         "text": text_of(card),
@@ -168,11 +184,8 @@ def refusal(error: ApiError, message: OutboxMessage) -> Exception:
         return TransientError(
             f"Telegram asks to slow down: {error.description}", retry_after=error.retry_after
         )
-    if error.error_code in (401, 404):
-        return Unreachable(
-            f"Telegram refused the bot token ({error.error_code} {error.description}): "
-            "check TOCSIN_TELEGRAM_BOT_TOKEN"
-        )
+    if error.token_refused:
+        return Unreachable(error.token_refused)
     if error.error_code >= 500:
         return Unreachable(
             f"the Telegram Bot API is failing: {error.error_code} {error.description}"
@@ -188,30 +201,10 @@ def refusal(error: ApiError, message: OutboxMessage) -> Exception:
     return TransientError(f"Telegram refused {where}: {error.error_code} {error.description}")
 
 
-def _incident(message: OutboxMessage):
-    if message.incident_id is None:
-        raise PermanentError("a Telegram card needs an incident, and this message has none")
-    return message.incident
-
-
-def _live_message(message: OutboxMessage, pk, *, what: str) -> OutboxMessage | None:
-    """The posted message this one edits or replies to; NotYet while it waits to be posted."""
-    live = OutboxMessage.objects.filter(pk=pk).first() if pk else None
-    if live is None:
-        return None
-    if live.state == OutboxState.FAILED:
-        raise PermanentError(f"the message to {what} was never posted: {live.last_error}")
-    if live.state != OutboxState.SENT or not live.provider_message_id:
-        raise NotYet(f"waiting for the message to {what} to be posted")
-    return live
-
-
-class Sender:
+class Sender(ChatSender):
     """Sends a batch over one HTTP connection to the Bot API."""
 
-    @classmethod
-    def configured(cls) -> bool:
-        return configured()
+    configured = staticmethod(configured)
 
     def __init__(self):
         self.bot = Bot()
@@ -230,39 +223,24 @@ class Sender:
                 return None
             raise refusal(error, message) from None
 
-    def send(self, message: OutboxMessage) -> str:
-        if message.purpose == Purpose.CHAT_EDIT:
-            return self._edit(message)
-        if message.purpose == Purpose.PAGE or message.data.get("live"):
-            card = chat.card(_incident(message), reason=message.data.get("reason", ""))
-            params = {"chat_id": message.address, **card_message(card)}
-            return str(self._call("sendMessage", params, message)["message_id"])
-        return self._notice(message)
-
-    def _notice(self, message: OutboxMessage) -> str:
-        """A plain line in the chat, as a reply to the incident's card when that was posted."""
-        params = {"chat_id": message.address, "text": message.body_text[:TEXT_LIMIT]}
-        reply_to = message.data.get("reply_to")
-        try:
-            live = _live_message(message, reply_to, what="reply to")
-        except PermanentError:
-            live = None  # the card never made it; the line still goes out on its own
-        if live is not None:
-            params["reply_parameters"] = {
-                "message_id": int(live.provider_message_id),
-                "allow_sending_without_reply": True,
-            }
+    def post_card(self, message: OutboxMessage) -> str:
+        shown = card(incident_of(message), reason=message.data.get("reason", ""))
+        params = {"chat_id": message.address, **card_message(shown)}
         return str(self._call("sendMessage", params, message)["message_id"])
 
-    def _edit(self, message: OutboxMessage) -> str:
-        live = _live_message(message, message.data.get("edits"), what="edit")
-        if live is None:
-            raise PermanentError("the message to edit no longer exists")
-        card = chat.card(_incident(message), reason=live.data.get("reason", ""))
+    def reply(self, message: OutboxMessage, thread: OutboxMessage | None) -> str:
+        """A plain line in the chat, as a reply to the incident's card when that was posted."""
+        params = {"chat_id": message.address, "text": message.body_text[:TEXT_LIMIT]}
+        if thread is not None:
+            params["reply_parameters"] = reply_parameters(int(thread.provider_message_id))
+        return str(self._call("sendMessage", params, message)["message_id"])
+
+    def edit(self, message: OutboxMessage, live: OutboxMessage) -> str:
+        shown = card(incident_of(message), reason=live.data.get("reason", ""))
         params = {
             "chat_id": live.address,
             "message_id": int(live.provider_message_id),
-            **card_message(card),
+            **card_message(shown),
         }
         self._call("editMessageText", params, message, unchanged_is_fine=True)
         return live.provider_message_id

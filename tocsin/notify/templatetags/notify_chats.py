@@ -3,8 +3,7 @@
 from django import template
 
 from tocsin.accounts.permissions import may_manage_team
-
-from ..views_chats import TeamChatForm
+from tocsin.notify.team_chats.forms import TeamChatForm
 
 register = template.Library()
 

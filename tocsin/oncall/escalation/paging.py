@@ -100,11 +100,8 @@ def send_page(
     timeline says why; the caller moves on to the person's next one)."""
     # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
     from tocsin.notify import channels
-    from tocsin.notify.services import (
-        CHAT_CONTACT_KINDS,
-        enqueue_chat_page,
-        enqueue_page_email,
-    )
+    from tocsin.notify.chat_cards.services import CHAT_CONTACT_KINDS, enqueue_chat_page
+    from tocsin.notify.emails.services import enqueue_page_email
 
     kind = method.get_kind_display()
     problem = ""

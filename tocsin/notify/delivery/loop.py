@@ -1,0 +1,306 @@
+"""The delivery loop: claim due outbox messages, send them outside a transaction, record results.
+
+A claim is a lease. Claiming sets `state=sending`, `claimed_by`, `claimed_at` and pushes
+`next_attempt_at` to the end of a short lease (CLAIM_LEASE), in a transaction that commits
+before anything is sent; on PostgreSQL the rows are picked with SELECT … FOR UPDATE SKIP
+LOCKED, so several workers never claim the same row. Just before sending, the worker renews the
+lease (to LEASE, enough for one send) with a conditional UPDATE that only matches while the
+claim is still its own (`claimed_at` is the fencing token), so a message whose lease ran out
+while it waited in the batch is skipped, not sent twice.
+
+A worker that dies leaves its rows `sending`; once their lease is over (CLAIM_LEASE for those it
+had not tried, LEASE for the one it was sending), they are due again and another worker sends
+them, with the same Message-ID (see docs/operations.md).
+"""
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tocsin.incidents.models import Channel, Event
+from tocsin.incidents.services import record
+from tocsin.notify import channels
+from tocsin.notify.channels import NotYet, PermanentError, TransientError, Unreachable
+from tocsin.notify.outbox.models import OutboxMessage, OutboxState, Purpose
+
+from .signals import delivery_failed, delivery_sent
+
+logger = logging.getLogger("tocsin.notify")
+
+# A send must finish well inside the lease, or another worker may take the message over; an SMTP
+# operation gives up after TOCSIN_SMTP_TIMEOUT (10 s).
+LEASE = timedelta(seconds=60)
+BACKOFF_FIRST = timedelta(seconds=10)
+BACKOFF_MAX = timedelta(minutes=10)
+MAX_ATTEMPTS = 8  # 10 s, 20 s, 40 s … about 20 minutes from the first try to giving up
+BATCH_SECONDS = 15.0  # after this, the rest of a batch goes back to pending for the next round
+DRAIN_SECONDS = 3.0  # deliver_due_now keeps claiming full batches for this long
+# A claimed message waits its turn in the batch under this shorter lease, renewed to LEASE just
+# before it is sent: a worker that dies holds its untried messages for seconds, not a minute.
+# Longer than BATCH_SECONDS, so every message is tried (or given back) before it runs out.
+CLAIM_LEASE = timedelta(seconds=BATCH_SECONDS + 5)
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0  # claimed but not tried: channel unreachable or the batch ran out of time
+    lost: int = 0  # the lease ran out before the message's turn and another worker has it
+
+    def __iadd__(self, other: "Report") -> "Report":
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def claim_due(*, now: datetime, limit: int, worker_id: str) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for `worker_id` and commit the claim."""
+    due = OutboxMessage.objects.filter(
+        state__in=(OutboxState.PENDING, OutboxState.SENDING),
+        next_attempt_at__lte=now,
+        channel__in=channels.available(),
+    )
+    if not due.exists():
+        return []  # a plain read first: an idle worker takes no lock
+    with transaction.atomic():
+        due = due.select_related("incident", "recipient").order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        # SQLite has no row locks: its IMMEDIATE transactions serialise claims instead.
+        messages = list(due[:limit])
+        if messages:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+                state=OutboxState.SENDING,
+                claimed_by=worker_id,
+                claimed_at=now,
+                next_attempt_at=now + CLAIM_LEASE,
+            )
+    for message in messages:
+        message.state, message.claimed_by, message.claimed_at = OutboxState.SENDING, worker_id, now
+        message.next_attempt_at = now + CLAIM_LEASE
+    return messages
+
+
+def _mine(message: OutboxMessage):
+    """The row, as long as this worker's claim on it still stands."""
+    return OutboxMessage.objects.filter(
+        pk=message.pk,
+        state=OutboxState.SENDING,
+        claimed_by=message.claimed_by,
+        claimed_at=message.claimed_at,
+    )
+
+
+def _start_attempt(message: OutboxMessage) -> bool:
+    """Renew the lease for one send and count the attempt; False if the claim was lost."""
+    started = timezone.now()
+    renewed = _mine(message).update(
+        claimed_at=started, next_attempt_at=started + LEASE, attempts=F("attempts") + 1
+    )
+    if renewed:
+        message.claimed_at, message.next_attempt_at = started, started + LEASE
+        message.attempts += 1
+    return bool(renewed)
+
+
+def _mark_sent(message: OutboxMessage, provider_message_id: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        # Unconditional on the claim: it was delivered, whoever holds the row now.
+        OutboxMessage.objects.filter(pk=message.pk).exclude(state=OutboxState.SENT).update(
+            state=OutboxState.SENT,
+            sent_at=now,
+            provider_message_id=provider_message_id[:255],
+            last_error="",
+        )
+        message.state, message.sent_at = OutboxState.SENT, now
+        message.provider_message_id = provider_message_id
+        delivery_sent.send(sender=OutboxMessage, message=message)
+
+
+def _give_back(message: OutboxMessage, note: str, *, at: datetime, uncount=False) -> bool:
+    """Make a claimed message pending again, due at `at`; False if the claim was lost.
+
+    For a failed attempt (a retry) and for a message not tried at all (the rest of a batch);
+    `uncount` takes back the attempt just counted, when it was not the message's turn yet.
+    """
+    changes = {"state": OutboxState.PENDING, "next_attempt_at": at, "last_error": note[:2000]}
+    if uncount:
+        changes["attempts"] = F("attempts") - 1
+    if not _mine(message).update(**changes):
+        return False
+    message.state, message.next_attempt_at, message.last_error = OutboxState.PENDING, at, note
+    if uncount:
+        message.attempts -= 1
+    return True
+
+
+def describe_failure(message: OutboxMessage, reason: str) -> str:
+    """The timeline line: "Page to Bob Okafor via e-mail (bob@example.com) failed: …"."""
+    channel = message.get_channel_display().lower()
+    method = message.data.get("method") or f"{channel} ({message.address})"
+    if message.purpose == Purpose.PAGE:
+        person = message.recipient or message.address
+        return f"Page to {person} via {method} failed: {reason}"
+    return f"{message.get_purpose_display()} via {method} failed: {reason}"
+
+
+def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
+    """Mark the message failed, say so on the incident's timeline, and announce delivery_failed.
+
+    One transaction, so the escalation engine's reaction (paging the next contact method)
+    commits with the failure or not at all. False if this worker no longer held the message.
+    """
+    with transaction.atomic():
+        if not _mine(message).update(state=OutboxState.FAILED, last_error=reason[:2000]):
+            return False
+        message.state, message.last_error = OutboxState.FAILED, reason
+        if message.incident is not None:
+            record(
+                message.incident,
+                Event.PAGE_FAILED,
+                actor=None,
+                via=Channel.SYSTEM,
+                message=describe_failure(message, reason),
+                data={
+                    "outbox_message": message.pk,
+                    "purpose": message.purpose,
+                    "channel": message.channel,
+                    "recipient": message.recipient_id,
+                    "address": message.address,
+                    "delivery_failed": True,
+                },
+            )
+        delivery_failed.send(sender=OutboxMessage, message=message, reason=reason)
+    logger.warning("outbox message %s failed for good: %s", message.pk, reason)
+    return True
+
+
+def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable | None:
+    """One attempt at one message; returns the error if its whole channel is unreachable."""
+    if not _start_attempt(message):
+        report.lost += 1
+        return None
+    if message.attempts > MAX_ATTEMPTS:
+        # Earlier attempts never finished: the worker stopped mid-send each time.
+        if on_permanent_failure(
+            message, f"gave up after {MAX_ATTEMPTS} attempts; the last did not finish"
+        ):
+            report.failed += 1
+        return None
+    if message.channel not in senders:
+        senders[message.channel] = channels.sender_for(message.channel)
+    try:
+        provider_message_id = senders[message.channel].send(message)
+    except PermanentError as error:
+        if on_permanent_failure(message, error.reason):
+            report.failed += 1
+        return None
+    except NotYet as error:
+        at = timezone.now() + timedelta(seconds=error.retry_after or 1)
+        _give_back(message, error.reason, at=at, uncount=True)
+        report.deferred += 1
+        return None
+    except Exception as error:
+        transient = error if isinstance(error, TransientError) else None
+        reason = transient.reason if transient else f"unexpected {type(error).__name__}: {error}"
+        if transient is None:
+            logger.exception("sending outbox message %s failed unexpectedly", message.pk)
+        if message.attempts >= MAX_ATTEMPTS:
+            reason = f"gave up after {message.attempts} attempts: {reason}"
+            if on_permanent_failure(message, reason):
+                report.failed += 1
+        elif _give_back(message, reason, at=timezone.now() + _wait(transient, message.attempts)):
+            report.retried += 1
+        return error if isinstance(error, Unreachable) else None
+    _mark_sent(message, provider_message_id)
+    report.sent += 1
+    return None
+
+
+def _wait(error: TransientError | None, attempts: int) -> timedelta:
+    """The provider's `retry_after` when it gave one (capped), else the usual backoff."""
+    if error is not None and error.retry_after is not None:
+        return min(timedelta(seconds=max(error.retry_after, 0)), BACKOFF_MAX)
+    return backoff(attempts)
+
+
+def deliver_due(
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    worker_id: str,
+    budget: float = BATCH_SECONDS,
+) -> Report:
+    """Claim up to `limit` due messages and send them; one failure never stops the others."""
+    now = now or timezone.now()
+    report = Report()
+    batch = claim_due(now=now, limit=limit, worker_id=worker_id)
+    report.claimed = len(batch)
+    senders: dict[str, object] = {}
+    unreachable: dict[str, tuple[Unreachable, datetime]] = {}
+    deadline = time.monotonic() + budget
+    try:
+        for message in batch:
+            try:
+                if message.channel in unreachable:
+                    error, retry_at = unreachable[message.channel]
+                    _give_back(message, f"not tried: {error.reason}", at=retry_at)
+                    report.deferred += 1
+                    continue
+                if time.monotonic() > deadline:
+                    _give_back(message, message.last_error, at=timezone.now())
+                    report.deferred += 1
+                    continue
+                error = _send(message, senders, report)
+                if error is not None:
+                    unreachable[message.channel] = (error, message.next_attempt_at)
+            except Exception:
+                # A database hiccup on one message: it stays claimed until its lease ends and
+                # is tried again then; the rest of the batch goes on.
+                logger.exception("delivering outbox message %s failed", message.pk)
+    finally:
+        for sender in senders.values():
+            sender.close()
+    if report.claimed:
+        logger.info(
+            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost",
+            report.claimed,
+            report.sent,
+            report.retried,
+            report.failed,
+            report.deferred,
+            report.lost,
+        )
+    return report
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"[:100]
+
+
+def deliver_due_now() -> Report:
+    """The worker's periodic job: deliver what is due, a few full batches at most."""
+    total = Report()
+    limit = 50
+    stop_at = time.monotonic() + DRAIN_SECONDS
+    while True:
+        report = deliver_due(limit=limit, worker_id=worker_id())
+        total += report
+        if report.claimed < limit or time.monotonic() > stop_at:
+            return total

@@ -1,0 +1,93 @@
+"""What Tocsin's e-mails say: each function returns (subject, text, html) for one e-mail."""
+
+import zoneinfo
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tocsin.accounts.models import User
+from tocsin.incidents.models import Incident
+from tocsin.incidents.templatetags.tocsin_ui import badge_colours, safe_colour
+from tocsin.notify.ack_links.services import issue_acknowledge_link
+from tocsin.notify.conf import incident_url
+
+
+def _zone(user: User | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone if user else "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _when(value: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value, zone).strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def _subject(incident: Incident, prefix: str = "") -> str:
+    drill = "[DRILL] " if incident.drill else ""
+    title = " ".join(incident.title.split())
+    return f"{drill}{prefix}[{incident.severity.key}] {incident.reference} {title}"[:255]
+
+
+def _context(incident: Incident, *, zone: zoneinfo.ZoneInfo) -> dict:
+    background, text = badge_colours(safe_colour(incident.severity.color))
+    return {
+        "incident": incident,
+        "severity": incident.severity,
+        "severity_bg": background,
+        "severity_fg": text,
+        "team": incident.team,
+        "services": ", ".join(incident.services.values_list("name", flat=True)),
+        "incident_url": incident_url(incident),
+        "reported_at": _when(incident.reported_at, zone),
+    }
+
+
+def _render(name: str, context: dict) -> tuple[str, str]:
+    return (
+        render_to_string(f"notify/email/{name}.txt", context).strip() + "\n",
+        render_to_string(f"notify/email/{name}.html", context),
+    )
+
+
+def page_email(incident: Incident, recipient: User, *, reason: str) -> tuple[str, str, str]:
+    """The page: what is burning, why this person, and an Acknowledge button only they can use."""
+    zone = _zone(recipient)
+    link = issue_acknowledge_link(incident, recipient)
+    context = _context(incident, zone=zone) | {
+        "recipient": recipient,
+        "reason": reason,
+        "ack_url": link.url,
+        "ack_expires_at": _when(link.expires_at, zone),
+        "preheader": f"Why you: {reason}",
+        "footer": f"Tocsin paged {recipient} for {incident.reference}.",
+    }
+    return (_subject(incident), *_render("page", context))
+
+
+def team_notification_email(incident: Incident, *, reason: str = "") -> tuple[str, str, str]:
+    """For the team's list: a new incident that pages no one."""
+    context = _context(incident, zone=_zone(None)) | {
+        "reason": reason,
+        "preheader": f"A new incident for {incident.team.name}. {reason}".strip(),
+        "footer": f"Sent to the {incident.team.name} list by Tocsin.",
+    }
+    return (_subject(incident), *_render("team_notification", context))
+
+
+def resolution_email(incident: Incident) -> tuple[str, str, str]:
+    """For the team's list: who resolved the incident, when, and how."""
+    zone = _zone(None)
+    context = _context(incident, zone=zone) | {
+        "resolved_by": incident.resolved_by,
+        "resolved_at": _when(incident.resolved_at, zone),
+        "time_to_resolve": incident.time_to_resolve,
+        "acknowledged_by": incident.acknowledged_by,
+        "resolution": incident.resolution,
+        "preheader": f"Resolved by {incident.resolved_by or 'Tocsin'}: {incident.resolution}",
+        "footer": f"Sent to the {incident.team.name} list by Tocsin.",
+    }
+    return (_subject(incident, prefix="Resolved: "), *_render("resolution", context))
