@@ -1,4 +1,13 @@
-"""Fixtures: a real receiver on 127.0.0.1 that verifies signatures, and webhooks pointing at it."""
+"""Fixtures: a real receiver on 127.0.0.1 that verifies signatures, and webhooks pointing at it.
+
+Tocsin refuses to send webhooks to internal addresses unless an admin allows them, so these
+tests allow 127.0.0.0/8 (the receiver's) the way an admin would. Names resolve only through
+`dns`, never through a real DNS server, and no test may connect anywhere but the loopback
+address: a connection elsewhere fails the test.
+"""
+
+import ipaddress
+import socket
 
 import pytest
 
@@ -12,6 +21,51 @@ from tocsin.webhooks.services import create_webhook
 @pytest.fixture(autouse=True)
 def _base_url(settings):
     settings.BASE_URL = BASE_URL
+
+
+@pytest.fixture(autouse=True)
+def _the_receivers_network_is_allowed(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = ""
+    settings.WEBHOOK_ALLOWED_NETWORKS = "127.0.0.0/8"
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """dns["hooks.test"] = ["127.0.0.1"] (or a function returning the list, asked each time the
+    name is resolved). IP literals resolve to themselves; any other name does not resolve."""
+    names: dict = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        name = (host.decode() if isinstance(host, bytes) else host or "").lower().rstrip(".")
+        if name in names:
+            answer = names[name]
+            addresses = answer() if callable(answer) else answer
+            number = int(port or 0)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, number, 0, 0))
+                if ":" in a
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, number))
+                for a in addresses
+            ]
+        # Numeric only: a name nobody put in `dns` fails instead of reaching a DNS server.
+        return real(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+@pytest.fixture(autouse=True)
+def _only_loopback_is_ever_reached(monkeypatch):
+    real = socket.socket.connect
+
+    def connect(self, address):
+        internet = self.family in (socket.AF_INET, socket.AF_INET6)
+        if internet and not ipaddress.ip_address(address[0]).is_loopback:
+            raise AssertionError(f"a test tried to connect to {address[0]}")
+        return real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @pytest.fixture

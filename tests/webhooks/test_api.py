@@ -170,13 +170,17 @@ def test_a_lead_changes_events_url_and_switches_it_off(api_as, lead):
 
     response = client.patch(
         f"/webhooks/{webhook['id']}",
-        {"events": ["incident.resolved"], "url": "http://10.0.0.5:8080/hook", "enabled": False},
+        {
+            "events": ["incident.resolved"],
+            "url": "http://hooks.example.net:8080/hook",
+            "enabled": False,
+        },
     )
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["events"] == ["incident.resolved"]
-    assert body["url"] == "http://10.0.0.5:8080/hook"
+    assert body["url"] == "http://hooks.example.net:8080/hook"
     assert body["enabled"] is False
     assert body["secret"] == webhook["secret"]
 
@@ -258,7 +262,10 @@ def test_the_delivery_log_shows_each_delivery_and_how_it_went(
     assert triggered["next_attempt_at"] is None
     assert acknowledged["type"] == "incident.acknowledged"
     assert (acknowledged["state"], acknowledged["attempts"]) == ("pending", 1)
-    assert "answered 500 Internal Server Error" in acknowledged["last_error"]
+    assert acknowledged["last_error"] == "HTTP 500 Internal Server Error"
+    [attempt] = acknowledged["log"]
+    assert (attempt["attempt"], attempt["status"]) == (1, 500)
+    assert attempt["url"] == receiver.url("/ops")
     assert acknowledged["next_attempt_at"] is not None
     assert acknowledged["sent_at"] is None
     assert '"type":"incident.acknowledged"' in acknowledged["body"]

@@ -55,6 +55,20 @@ class WebhookPatch(Input):
     enabled: StrictBool | None = None
 
 
+class AttemptOut(Schema):
+    attempt: int = Field(description="1 for the first attempt, 2 for the first retry, …")
+    at: datetime
+    url: str = Field(description="Where it was sent; user name, password and query values ***.")
+    address: str = Field(description="The IP address connected to; empty through a proxy.")
+    status: int | None = Field(description="The receiver's HTTP status; null without an answer.")
+    response: str = Field(description="The first 200 characters of the answer, spaces collapsed.")
+    error: str = Field(description="What went wrong, in full; empty for an answer.")
+
+    @staticmethod
+    def resolve_attempt(attempt) -> int:
+        return attempt.number
+
+
 class DeliveryOut(Schema):
     id: int = Field(description="Also sent as X-Tocsin-Delivery.")
     type: str
@@ -62,11 +76,15 @@ class DeliveryOut(Schema):
     state: str
     attempts: int
     next_attempt_at: datetime | None = Field(description="When a waiting delivery is tried.")
-    last_error: str
+    last_error: str = Field(
+        description="Why the last attempt failed, without the URL or the answer (these are in "
+        "`log`), e.g. 'HTTP 503 Service Unavailable'."
+    )
     response: str = Field(description="What the receiver answered last, e.g. 'HTTP 204'.")
     created_at: datetime
     sent_at: datetime | None
     body: str = Field(description="The JSON that is (or was) POSTed.")
+    log: list[AttemptOut] = Field(description="Each attempt so far, first to last.")
 
     @staticmethod
     def resolve_type(message: OutboxMessage) -> str:
@@ -88,6 +106,10 @@ class DeliveryOut(Schema):
     @staticmethod
     def resolve_body(message: OutboxMessage) -> str:
         return message.body_text
+
+    @staticmethod
+    def resolve_log(message: OutboxMessage) -> list:
+        return list(message.webhook_attempts.all())
 
 
 def _webhook(request, webhook_id: int) -> Webhook:

@@ -9,7 +9,10 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from tocsin.incidents import reactions
 
+        from .destinations import check_settings
         from .payloads import EVENT_TYPES
         from .reactions import tell_the_webhooks
 
+        # A bad TOCSIN_WEBHOOK_ALLOWED_NETWORKS stops every process at start, not a delivery.
+        check_settings()
         reactions.register(tell_the_webhooks, order=reactions.WEBHOOKS, kinds=EVENT_TYPES)

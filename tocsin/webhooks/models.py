@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from tocsin.tokens import derive_token, new_salt
 
+from .masking import masked_url
+
 
 class EventType(models.TextChoices):
     TRIGGERED = "incident.triggered", "Incident triggered"
@@ -83,5 +85,39 @@ class Webhook(models.Model):
     def secret(self) -> str:
         return derive_token("webhook", self.secret_salt)
 
+    @property
+    def masked_url(self) -> str:
+        """The URL with its user name, password and query values masked, for lists and logs."""
+        return masked_url(self.url)
+
     def receives(self, event_type: str) -> bool:
         return event_type in (self.events or [])
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending one delivery: where it went and what came back.
+
+    The delivery log shows these to the people who manage the webhook, and only to them: the
+    incident's timeline, which everyone reads, says only that the webhook failed.
+    """
+
+    message = models.ForeignKey(
+        "notify.OutboxMessage", on_delete=models.CASCADE, related_name="webhook_attempts"
+    )
+    number = models.PositiveIntegerField(
+        help_text="1 for the first attempt, 2 for the first retry…"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    url = models.CharField(max_length=2000, help_text="The URL, its credentials masked.")
+    address = models.CharField(
+        max_length=64, blank=True, help_text="The IP address connected to, directly."
+    )
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.TextField(blank=True, help_text="The start of the receiver's answer.")
+    error = models.TextField(blank=True, help_text="What went wrong, in full.")
+
+    class Meta:
+        ordering = ["message", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of outbox message {self.message_id}"

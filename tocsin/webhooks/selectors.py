@@ -27,5 +27,6 @@ def deliveries(webhook: Webhook) -> QuerySet[OutboxMessage]:
     return (
         OutboxMessage.objects.filter(channel=OutboxChannel.WEBHOOK, data__webhook=webhook.pk)
         .select_related("incident")
+        .prefetch_related("webhook_attempts")
         .order_by("-created_at", "-id")
     )

@@ -2,23 +2,43 @@
 
 The webhook is looked up when the message is sent, so a corrected URL or a rotated secret
 applies to retries too, and a disabled or deleted webhook gets nothing more.
+
+What an attempt ends with is said twice. The error raised to the delivery loop (kept as the
+message's `last_error`, and written on the incident's timeline when the delivery fails for
+good) names no URL, no address and nothing the receiver said: "HTTP 410 Gone". The attempt's
+row in the delivery log (DeliveryAttempt), which only the people who manage the webhook see,
+has the URL with its credentials masked, the address, the status and the start of the answer.
 """
 
+import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 
 import httpx
 from django.conf import settings
 
 from tocsin.notify.channels import PermanentError, TransientError
 
-from .models import PING, Webhook
+from . import destinations, transport
+from .masking import masked_url
+from .models import PING, DeliveryAttempt, Webhook
 from .signing import signature
+
+logger = logging.getLogger("tocsin.webhooks")
 
 USER_AGENT = "Tocsin-Webhooks"
 # 408 and 425 say "try again" in so many words; 429 says "later".
 RETRYABLE_4XX = {408, 425, 429}
+# How much of an answer is read, and how much of it the delivery log keeps.
+READ_BYTES = 4096
+SNIPPET = 200
+
+REFUSED = "refused: the URL leads to an internal address"
+UNRESOLVED = "could not resolve the receiver's host name"
+UNREACHABLE = "could not connect to the receiver"
+BROKEN = "the connection to the receiver failed"
 
 
 def timeout() -> float:
@@ -49,9 +69,12 @@ def retry_after(value: str | None) -> float | None:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
-def _snippet(response: httpx.Response) -> str:
-    text = " ".join(response.text.split())[:200]
-    return f": {text}" if text else ""
+def status_line(status: int) -> str:
+    """ "HTTP 410 Gone", with the standard phrase: a receiver's own phrase is its words."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def headers(message, webhook: Webhook, *, timestamp: int) -> dict[str, str]:
@@ -65,40 +88,52 @@ def headers(message, webhook: Webhook, *, timestamp: int) -> dict[str, str]:
     }
 
 
-def classify(response: httpx.Response, url: str):
+def classify(status: int, response_headers: httpx.Headers):
     """None for a success, else the error to raise."""
-    status = response.status_code
-    answered = f"{url} answered {status} {response.reason_phrase}".rstrip()
+    answered = status_line(status)
     if 200 <= status < 300:
         return None
     if 300 <= status < 400:
-        location = response.headers.get("Location", "")
-        where = f" to {location}" if location else ""
         return PermanentError(
-            f"{answered}, a redirect{where}; Tocsin does not follow redirects: "
-            f"change the webhook's url"
+            f"{answered}: Tocsin does not follow redirects; put the final URL in the webhook"
         )
     if status in RETRYABLE_4XX or status >= 500:
-        return TransientError(
-            f"{answered}{_snippet(response)}",
-            retry_after=retry_after(response.headers.get("Retry-After")),
-        )
-    return PermanentError(f"{answered}{_snippet(response)}")
+        wait = retry_after(response_headers.get("Retry-After"))
+        return TransientError(answered, retry_after=wait)
+    return PermanentError(answered)
+
+
+def _snippet(body: bytes, encoding: str | None) -> str:
+    text = body.decode(encoding or "utf-8", errors="replace")
+    return " ".join(text.split())[:SNIPPET]
+
+
+def _read_start(response: httpx.Response) -> bytes:
+    """The first READ_BYTES of the answer: a receiver cannot make the worker read gigabytes."""
+    start = b""
+    for chunk in response.iter_bytes():
+        start += chunk
+        if len(start) >= READ_BYTES:
+            break
+    return start[:READ_BYTES]
+
+
+def _peer(response: httpx.Response) -> str:
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    return str(peer[0]) if peer else ""
 
 
 class Sender:
-    """One HTTP client for the batch, never following redirects.
-
-    The usual HTTPS_PROXY / NO_PROXY environment variables apply, as for any other client.
-    """
+    """HTTP clients for the batch (one direct, one per proxy), never following redirects."""
 
     def __init__(self):
-        self.client: httpx.Client | None = None
+        self.clients: dict[str | None, httpx.Client] = {}
 
-    def _client(self) -> httpx.Client:
-        if self.client is None:
-            self.client = httpx.Client(timeout=timeout(), follow_redirects=False)
-        return self.client
+    def _client(self, proxy: str | None) -> httpx.Client:
+        if proxy not in self.clients:
+            self.clients[proxy] = transport.client(proxy=proxy, timeout=timeout())
+        return self.clients[proxy]
 
     def send(self, message) -> str:
         webhook = Webhook.objects.filter(pk=message.data.get("webhook")).first()
@@ -106,27 +141,67 @@ class Sender:
             raise PermanentError("webhook deleted")
         if not webhook.enabled and message.data.get("type") != PING:
             raise PermanentError("webhook disabled")
-        timestamp = int(time.time())
+        attempt = DeliveryAttempt(
+            message_id=message.pk, number=message.attempts, url=masked_url(webhook.url)
+        )
         try:
-            response = self._client().post(
-                webhook.url,
+            return self._post(message, webhook, attempt)
+        except (PermanentError, TransientError):
+            raise
+        except Exception as error:
+            # A bug, not the receiver: its words could hold the URL, so they stay in the log.
+            logger.exception("webhook delivery %s failed unexpectedly", message.pk)
+            attempt.error = f"unexpected {type(error).__name__}: {error}"
+            raise TransientError("unexpected error in Tocsin; see the delivery log") from None
+        finally:
+            attempt.error = attempt.error.replace(webhook.url, attempt.url)
+            attempt.save()
+
+    def _post(self, message, webhook: Webhook, attempt: DeliveryAttempt) -> str:
+        try:
+            url = httpx.URL(webhook.url)
+            proxy = transport.proxy_for(url)
+            if proxy is not None:
+                # The proxy connects by itself; what Tocsin can do is check the name first.
+                destinations.checked_addresses(url.raw_host.decode("ascii"), url.port or 0)
+            timestamp = int(time.time())
+            with self._client(proxy).stream(
+                "POST",
+                url,
                 content=message.body_text.encode("utf-8"),
                 headers=headers(message, webhook, timestamp=timestamp),
-            )
+            ) as response:
+                attempt.status = response.status_code
+                attempt.address = "" if proxy else _peer(response)
+                attempt.response = _snippet(_read_start(response), response.encoding)
+        except destinations.Refused as refused:
+            attempt.error = refused.reason
+            raise PermanentError(REFUSED) from None
+        except destinations.Unresolved as error:
+            attempt.error = str(error)
+            raise TransientError(UNRESOLVED) from None
         except httpx.TimeoutException:
-            raise TransientError(f"{webhook.url} did not answer within {timeout():g} s") from None
+            attempt.error = f"no answer within {timeout():g} s"
+            raise TransientError(attempt.error) from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
-            raise PermanentError(f"{webhook.url} cannot be used: {error}") from None
+            attempt.error = f"the URL cannot be used: {error}"
+            raise PermanentError("the webhook's URL cannot be used") from None
+        except httpx.ConnectError as error:
+            attempt.error = str(error) or type(error).__name__
+            unresolved = isinstance(error.__cause__, transport.UnresolvedName)
+            raise TransientError(UNRESOLVED if unresolved else UNREACHABLE) from None
         except httpx.TransportError as error:
-            raise TransientError(
-                f"could not reach {webhook.url}: {error or type(error).__name__}"
-            ) from None
-        error = classify(response, webhook.url)
+            attempt.error = str(error) or type(error).__name__
+            raise TransientError(BROKEN) from None
+        error = classify(response.status_code, response.headers)
+        if error is not None and 300 <= response.status_code < 400:
+            location = response.headers.get("Location", "")
+            attempt.error = f"a redirect to {masked_url(location)}" if location else "a redirect"
         if error is not None:
             raise error
         return f"HTTP {response.status_code}"
 
     def close(self) -> None:
-        client, self.client = self.client, None
-        if client is not None:
+        clients, self.clients = self.clients, {}
+        for client in clients.values():
             client.close()

@@ -15,7 +15,7 @@ from tocsin.notify.outbox.services import enqueue
 from tocsin.tokens import new_salt
 from tocsin.validation import clean_text
 
-from . import payloads
+from . import destinations, payloads
 from .models import PING, EventType, Webhook
 
 MAX_URL_LENGTH = 2000
@@ -53,6 +53,10 @@ def clean_url(url: str) -> str:
         raise ValidationFailed(f"{url!r} has port 0", field="url")
     if parts.fragment:
         raise ValidationFailed("a webhook url cannot have a #fragment", field="url")
+    try:
+        destinations.check_host(parts.hostname)
+    except destinations.Refused as refused:
+        raise ValidationFailed(refused.reason, field="url") from None
     # The check constraint compares the scheme in lower case.
     return f"{scheme}{url[len(parts.scheme) :]}"
 
@@ -165,14 +169,15 @@ def _enqueue(
         idempotency_key=f"webhook:{webhook.pk}:{key}",
         channel=OutboxChannel.WEBHOOK,
         purpose=Purpose.WEBHOOK,
-        address=webhook.url[:255],
+        # The timeline's record of a failed delivery copies the address: never the URL.
+        address=f"webhook {webhook.pk}",
         subject=type_ if incident is None else f"{type_} {incident.reference}",
         body_text=body,
         incident=incident,
         data={
             "webhook": webhook.pk,
             "type": type_,
-            "method": f"webhook {webhook.name} ({webhook.url[:200]})",
+            "method": f"webhook “{webhook.name}”",
         },
     )
 
