@@ -21,7 +21,7 @@ from tests.support.api import assert_error
 from tests.support.fakes import serve, shut
 from tests.support.live import TOCSIN, free_port
 from tocsin.incidents.models import Event
-from tocsin.notify.delivery import deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.webhooks.models import Webhook
 from tocsin.webhooks.services import create_webhook, send_test
