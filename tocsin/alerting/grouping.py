@@ -4,7 +4,10 @@ incident for its grouping key, a recently resolved one reopened, or a new incide
 Called by `ingest` inside its transaction; every decision is written down for the alert's page.
 """
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import OPEN_STATUSES, Channel, Event, Incident, Source, Status
@@ -30,7 +33,7 @@ def place(alert: Alert, decided: Route, integration, now, decisions: list[str]) 
         alert.save(update_fields=["suppressed_by", "suppressed_reason"])
         decisions.append(alert.suppressed_reason + "; no incident, no page")
         return None
-    incident = _incident_for(alert, integration, now, decisions)
+    incident = _incident_for(alert, integration, decisions)
     alert.incident = incident
     alert.save(update_fields=["incident"])
     return incident
@@ -59,7 +62,33 @@ def _open_incident(key: str, *, required: bool = False) -> Incident | None:
     return query.get() if required else next(iter(query[:1]), None)
 
 
-def _incident_for(alert: Alert, integration, now, decisions: list[str]) -> Incident:
+def _recently_resolved(key: str, window: timedelta) -> Incident | None:
+    """The incident for `key` resolved less than `window` ago, locked; never with a window of 0.
+
+    Locked, so that of several alerts arriving together only one reopens it: the others wait,
+    no longer find it resolved, and join it through the constraint in `_incident_for`. The
+    window is measured once the lock is held: the incident may have been resolved while this
+    alert waited for it, after the alert arrived.
+    """
+    if window <= timedelta(0):
+        return None
+    candidate = (
+        Incident.objects.select_for_update(of=("self",))
+        .filter(
+            grouping_key=key,
+            status=Status.RESOLVED,
+            # A superset of what qualifies below: the clock only moves on while we wait.
+            resolved_at__gte=timezone.now() - window,
+        )
+        .order_by("-resolved_at")
+        .first()
+    )
+    if candidate is None or candidate.resolved_at < timezone.now() - window:
+        return None
+    return candidate
+
+
+def _incident_for(alert: Alert, integration, decisions: list[str]) -> Incident:
     key = alert.grouping_key
     system = integration.actor_name
     incident = _open_incident(key)
@@ -72,18 +101,7 @@ def _incident_for(alert: Alert, integration, now, decisions: list[str]) -> Incid
             decisions.append(f"{incident.reference} is already acknowledged by {owner}")
         note_alert(incident, alert, system, "joined")
         return incident
-    # Locked, so that of several alerts arriving together only one reopens it: the others
-    # wait, no longer find it resolved, and join it through the constraint below.
-    recent = (
-        Incident.objects.select_for_update(of=("self",))
-        .filter(
-            grouping_key=key,
-            status=Status.RESOLVED,
-            resolved_at__gte=now - integration.reopen_window,
-        )
-        .order_by("-resolved_at")
-        .first()
-    )
+    recent = _recently_resolved(key, integration.reopen_window)
     if recent is not None:
         window = in_minutes(integration.reopen_window)
         incident = incidents.reopen(
