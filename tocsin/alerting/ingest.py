@@ -205,10 +205,13 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
     incident = alert.incident
     if incident is None or not incident.is_open:
         return
+    if incident.team_id != alert.team_id:
+        outcome.decisions.append(_not_its_team(incident, alert))
+        return
     outcome.incident = incident
     system = integration.actor_name
     note_alert(incident, alert, system, "resolved")
-    still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+    still_firing = _firing(incident)
     if not still_firing:
         # Count again under the incident's lock, which an alert joining it holds too: one that
         # joined a moment ago keeps it open; one arriving later finds it resolved and reopens it.
@@ -216,7 +219,7 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         outcome.incident = incident
         if not incident.is_open:
             return
-        still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+        still_firing = _firing(incident)
     if still_firing:
         outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
     elif not integration.auto_resolve:
@@ -233,11 +236,28 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         outcome.decisions.append(f"Resolved {incident.reference}: all of its alerts resolved")
 
 
+def _firing(incident: Incident) -> int:
+    """The incident's alerts still firing: its own team's, so that an alert that joined another
+    team's incident before grouping was per team never keeps that incident open."""
+    return incident.alerts.filter(status=AlertStatus.FIRING, team_id=incident.team_id).count()
+
+
+def _not_its_team(incident: Incident, alert: Alert) -> str:
+    return (
+        f"{incident.reference} belongs to {incident.team.name}, not {alert.team.name}: "
+        "this alert does not act on it"
+    )
+
+
 def _acknowledge(integration, parsed: ParsedAlert, outcome: Outcome) -> None:
     alert = _open_alert(integration, parsed.fingerprint)
     if alert is None or alert.incident is None:
         outcome.decisions.append("No open incident for this alert: nothing to acknowledge")
         outcome.alert = alert
+        return
+    if alert.incident.team_id != alert.team_id:
+        outcome.alert = alert
+        outcome.decisions.append(_not_its_team(alert.incident, alert))
         return
     outcome.alert, outcome.incident = alert, alert.incident
     if alert.incident.status != Status.TRIGGERED:

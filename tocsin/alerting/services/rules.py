@@ -6,7 +6,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from tocsin.accounts.permissions import ensure_admin, ensure_manages_routing_rules, ensure_may_route
+from tocsin.accounts.permissions import (
+    ensure_admin,
+    ensure_manages_routing_rules,
+    ensure_may_route,
+    ensure_may_route_to_service,
+    ensure_may_write_routing_rules,
+)
 from tocsin.errors import ValidationFailed
 from tocsin.validation import clean_text
 
@@ -93,7 +99,8 @@ def create_rule(
     suppress: bool = False,
 ) -> RoutingRule:
     """A new routing rule, written once: one created disabled is never evaluated."""
-    ensure_manages_routing_rules(team, by, action="add routing rules")
+    ensure_may_write_routing_rules(by)
+    ensure_manages_routing_rules(team, by, action="add routing rules", field="team")
     rule = RoutingRule(
         position=_clean_position(position),
         name=clean_name(name, "rule a name"),
@@ -108,6 +115,7 @@ def create_rule(
         suppress=bool(suppress),
     )
     ensure_may_route(team=team, integration=integration, by=by)
+    ensure_may_route_to_service(service, team=team, by=by)
     with transaction.atomic():
         rule.save()
     return rule
@@ -132,7 +140,9 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
     """Change a rule; whoever changes it must manage its team before and after."""
     ensure_manages_routing_rules(rule.team, by, action="change this routing rule")
     if "team" in changes:
-        ensure_manages_routing_rules(changes["team"], by, action="give a routing rule to that team")
+        ensure_manages_routing_rules(
+            changes["team"], by, action="give a routing rule to that team", field="team"
+        )
     refuse_unknown_settings(changes, RULE_SETTINGS)
     clean = {name: RULE_SETTINGS[name](value) for name, value in changes.items()}
     with transaction.atomic():
@@ -140,6 +150,7 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
         for field_name, value in clean.items():
             setattr(rule, field_name, value)
         ensure_may_route(team=rule.team, integration=rule.integration, by=by)
+        ensure_may_route_to_service(rule.service, team=rule.team, by=by)
         rule.save()
     return rule
 
