@@ -16,6 +16,7 @@ from tocsin.accounts.permissions import (
 from tocsin.errors import ValidationFailed
 from tocsin.validation import clean_text
 
+from ..matcher_text import parse_matchers
 from ..models import RoutingRule, SeverityMapping
 from ..routing import validate_matchers
 from .shared import clean_kind, clean_name, refuse_unknown_settings
@@ -76,8 +77,31 @@ def _clean_position(position) -> int:
     return position
 
 
-def _clean_matchers(matchers) -> list[dict]:
+def _one_line(index: int, line: str) -> dict:
     try:
+        parsed = parse_matchers(line)
+    except ValueError as error:
+        message = str(error).removeprefix("line 1: ")
+        raise ValueError(f"matchers[{index}]: {message}") from None
+    if len(parsed) != 1:
+        raise ValueError(
+            f"matchers[{index}] must be one matcher such as 'labels.severity = critical'"
+        )
+    return parsed[0]
+
+
+def _clean_matchers(matchers) -> list[dict]:
+    """The rule's matchers from objects, lines ("labels.severity = critical") or a mix (the
+    API), or the rules page's text, one a line. Read only here, once whoever saves the rule has
+    been found to be allowed to: nobody else's input reaches the parser."""
+    try:
+        if isinstance(matchers, str):
+            return parse_matchers(matchers)
+        if isinstance(matchers, list):
+            matchers = [
+                _one_line(index, item) if isinstance(item, str) else item
+                for index, item in enumerate(matchers)
+            ]
         return validate_matchers(matchers)
     except ValueError as error:
         raise ValidationFailed(str(error), field="matchers") from None
