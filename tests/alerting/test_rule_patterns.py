@@ -37,6 +37,36 @@ def test_a_catastrophic_pattern_matches_in_linear_time_and_correctly(
 
 
 @pytest.mark.parametrize(
+    ("pattern", "matching", "not_matching"),
+    [
+        ("prod|staging", "staging", "production"),
+        ("db-[0-9]+", "db-12", "db-"),
+        (".*timeout.*", "read timeout after 5s", "refused"),
+        ("colou?r", "color", "colouur"),
+        ("x{2,5}", "xxx", "x"),
+        ("(?i)checkout", "CheckOut", "check-out"),
+        (r"\p{L}+", "café", "café1"),
+        (r"\p{N}+", "٣", "three"),
+        (r"\d+", "123", "٣"),  # \d, \w, \s and \b are ASCII only in RE2
+        (r"\w+", "abc_1", "é"),
+    ],
+)
+def test_the_syntax_rules_need_matches_the_whole_field(
+    admin, prometheus, firing, payments, pattern, matching, not_matching
+):
+    create_rule(
+        by=admin,
+        name="R",
+        team=payments,
+        matchers=[{"field": "labels.x", "op": "=~", "value": pattern}],
+    )
+    [yes] = ingest(integration=prometheus, alerts=[firing("fp-1", x=matching)])
+    [no] = ingest(integration=prometheus, alerts=[firing("fp-2", x=not_matching)])
+    assert yes.alert.rule is not None
+    assert no.alert.rule is None
+
+
+@pytest.mark.parametrize(
     ("pattern", "message"),
     [
         (
@@ -125,7 +155,7 @@ def test_a_stored_rule_whose_pattern_re2_cannot_run_is_skipped_and_the_alert_say
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_routing_runs_before_the_write_transaction_not_inside_it(
     monkeypatch, admin, prometheus, firing, payments
 ):
@@ -158,7 +188,7 @@ def test_routing_runs_before_the_write_transaction_not_inside_it(
     assert repeat.alert == first.alert and repeat.alert.count == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_alert_resolved_while_the_others_were_routed_is_routed_outside_the_transaction_too(
     monkeypatch, admin, prometheus, firing, payments
 ):
@@ -189,3 +219,22 @@ def test_an_alert_resolved_while_the_others_were_routed_is_routed_outside_the_tr
     assert again.alert != first.alert and again.alert.count == 1
     assert again.alert.rule.name == "Checkout"
     assert Alert.objects.filter(status="firing").count() == 1
+
+
+def test_an_alert_whose_rule_was_deleted_after_routing_is_routed_again(
+    monkeypatch, admin, prometheus, firing, payments
+):
+    rule = create_rule(by=admin, name="Soon gone", team=payments, matchers=[])
+    route_new = ingest_module._route_new
+
+    def then_deleted(*args, **kwargs):
+        route_new(*args, **kwargs)  # routed by "Soon gone"
+        RoutingRule.objects.filter(pk=rule.pk).delete()  # by someone else, before the write
+
+    monkeypatch.setattr(ingest_module, "_route_new", then_deleted)
+
+    [outcome] = ingest(integration=prometheus, alerts=[firing()])
+
+    assert outcome.alert.rule is None
+    assert outcome.decisions[0] == "No routing rule matched; used the integration's defaults"
+    assert outcome.incident is not None

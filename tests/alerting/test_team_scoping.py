@@ -1,13 +1,15 @@
 """Teams stay in their own house: an alert joins, keeps open, reopens and resolves only
 incidents of its own team, and a lead routes only to their own team and its services."""
 
+import html
+import re
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from tests.support.api import assert_error, nothing_changes
-from tests.support.web import form_errors
 from tocsin.alerting.ingest import ingest
 from tocsin.alerting.models import Alert, Integration, Kind, RoutingRule
 from tocsin.alerting.services import create_rule
@@ -173,7 +175,7 @@ def _migrate_alerting_to(name: str) -> None:
     executor.migrate([("alerting", name)])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_incidents_opened_before_grouping_was_per_team_keep_their_alerts(
     prometheus, payments, platform, p1, firing
 ):
@@ -297,6 +299,14 @@ def test_an_admins_rule_may_name_any_team_and_service(api_as, admin, prometheus,
 # The same refusals on the web pages: a form error, nothing saved
 
 
+def _error_beside(response, field_id: str) -> str:
+    """The error the page shows beside the field whose element has this id."""
+    [error] = re.findall(
+        rf'<p class="error" id="{field_id}_error"[^>]*>(.*?)</p>', response.content.decode()
+    )
+    return html.unescape(error)
+
+
 def test_a_lead_creating_an_integration_with_another_teams_service_gets_a_form_error(
     signed_in, lead, payments, postgres
 ):
@@ -305,9 +315,7 @@ def test_a_lead_creating_an_integration_with_another_teams_service_gets_a_form_e
         {"kind": "alertmanager", "name": "Prod", "team": payments.pk, "service": postgres.pk},
     )
     assert response.status_code == 200
-    assert any("is a service of Platform" in error for error in form_errors(response)), form_errors(
-        response
-    )
+    assert "is a service of Platform" in _error_beside(response, "id_service")
     assert not Integration.objects.exists()
 
 
@@ -326,9 +334,7 @@ def test_a_lead_changing_the_service_to_another_teams_gets_a_form_error(
         },
     )
     assert response.status_code == 422
-    assert any("is a service of Platform" in error for error in form_errors(response)), form_errors(
-        response
-    )
+    assert "is a service of Platform" in _error_beside(response, "settings_service")
     prometheus.refresh_from_db()
     assert (prometheus.service, prometheus.name) == (checkout, "Prometheus")
 
@@ -349,7 +355,51 @@ def test_a_leads_rule_with_another_teams_service_is_a_form_error(
         },
     )
     assert response.status_code == 422
-    assert any("is a service of Platform" in error for error in form_errors(response)), form_errors(
-        response
-    )
+    assert "is a service of Platform" in _error_beside(response, "rule_service")
     assert not RoutingRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("team", "only an admin, or a lead for their own team, may add routing rules"),
+        ("integration", "a lead's routing rules apply only to Payments's own integrations"),
+        ("service", "PostgreSQL primary is a service of Platform"),
+    ],
+)
+def test_a_leads_rule_for_another_team_or_its_things_is_an_error_beside_that_field(
+    signed_in, lead, payments, platform, prometheus, platform_prometheus, postgres, field, message
+):
+    chosen = {"team": platform.pk, "integration": platform_prometheus.pk, "service": postgres.pk}
+    response = signed_in(lead).post(
+        reverse("rule-create"),
+        {
+            "name": "R",
+            "position": "10",
+            "matchers": "",
+            "integration": prometheus.pk,
+            "team": payments.pk,
+            "enabled": "on",
+            field: chosen[field],
+        },
+    )
+    assert response.status_code == 422
+    assert message in _error_beside(response, f"rule_{field}")
+    assert not RoutingRule.objects.exists()
+
+
+def test_a_leads_rule_for_another_teams_integration_is_refused_naming_the_field(
+    api_as, lead, payments, platform_prometheus
+):
+    client = api_as(lead)
+    with nothing_changes():
+        response = client.post(
+            "/rules", {"name": "R", "team": "payments", "integration": platform_prometheus.pk}
+        )
+    assert_error(
+        response,
+        403,
+        "permission_denied",
+        field="integration",
+        message_contains="a lead's routing rules apply only to Payments's own integrations",
+    )

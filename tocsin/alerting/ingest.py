@@ -69,8 +69,10 @@ def ingest(
                     _ingest_one(integration, sent, parsed, routes, now) for sent, parsed in received
                 ]
         except _Unrouted as unrouted:
-            # Resolved between the look-up and the transaction: a new alert after all. Route
-            # it out here and start again (at most once per alert of the request).
+            # Resolved between the look-up and the transaction (a new alert after all), or its
+            # rule deleted meanwhile: route it out here, on fresh rules, and start again.
+            if unrouted.stale:
+                rules = functools.cache(_enabled_rules)
             routes[unrouted.parsed.fingerprint] = route(integration, unrouted.parsed, rules())
         except OperationalError as error:
             sqlstate = getattr(error.__cause__, "sqlstate", None)
@@ -93,11 +95,12 @@ def ingest(
 
 
 class _Unrouted(Exception):
-    """A firing alert turned out to be new inside the transaction, with no route decided."""
+    """A firing alert turned out to be new inside the transaction with no route decided, or
+    with a route whose rule has been deleted since (`stale`)."""
 
-    def __init__(self, parsed: ParsedAlert):
+    def __init__(self, parsed: ParsedAlert, *, stale: bool = False):
         super().__init__(parsed.fingerprint)
-        self.parsed = parsed
+        self.parsed, self.stale = parsed, stale
 
 
 # Fingerprints looked up at once; well under every database's limit of bound parameters.
@@ -194,6 +197,9 @@ def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) ->
         decided = routes.get(parsed.fingerprint)
         if decided is None:
             raise _Unrouted(parsed)
+        # Rules were read before the transaction; on SQLite nothing can delete one after this.
+        if decided.rule and not RoutingRule.objects.filter(pk=decided.rule.pk).exists():
+            raise _Unrouted(parsed, stale=True)
         alert = Alert(
             integration=integration,
             fingerprint=parsed.fingerprint,
