@@ -22,7 +22,7 @@ from tocsin.accounts.services import (
 )
 from tocsin.alerting.services import create_integration, create_rule
 from tocsin.errors import PermissionDenied
-from tocsin.incidents.models import Channel, Role
+from tocsin.incidents.models import Channel, Role, Service
 from tocsin.incidents.services import acknowledge, assign_role
 from tocsin.notify.team_chats.services import add_team_chat
 from tocsin.oncall.escalation.services import set_notification_rules
@@ -222,6 +222,42 @@ def test_rules_for_no_team_are_for_admins_and_a_lead_routes_only_their_team(
     assert not permissions.may_manage_routing_rules(None, lead)
     assert permissions.may_manage_routing_rules(payments, lead)
     assert not permissions.may_manage_routing_rules(platform, lead)
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("admin", True),
+        ("lead", True),
+        ("member", False),
+        ("outsider", False),
+        ("viewer", False),
+        ("viewer_lead", False),
+    ],
+)
+def test_admins_and_leads_of_a_team_may_write_routing_rules(request, who, may):
+    user = request.getfixturevalue(who)
+    assert permissions.may_write_routing_rules(user) is may
+    if may:
+        permissions.ensure_may_write_routing_rules(user)
+    else:
+        with pytest.raises(PermissionDenied):
+            permissions.ensure_may_write_routing_rules(user)
+
+
+def test_a_lead_sends_their_teams_alerts_only_to_their_teams_services(
+    payments, platform, admin, lead, viewer_lead, checkout
+):
+    postgres = Service.objects.create(name="PostgreSQL primary", slug="postgres", team=platform)
+    assert permissions.may_route_to_service(checkout, team=payments, user=lead)
+    assert permissions.may_route_to_service(None, team=payments, user=lead)
+    assert not permissions.may_route_to_service(postgres, team=payments, user=lead)
+    assert not permissions.may_route_to_service(checkout, team=payments, user=viewer_lead)
+    assert permissions.may_route_to_service(postgres, team=payments, user=admin)
+    permissions.ensure_may_route_to_service(postgres, team=payments, by=admin)
+    with pytest.raises(PermissionDenied, match="PostgreSQL primary is a service of Platform") as e:
+        permissions.ensure_may_route_to_service(postgres, team=payments, by=lead)
+    assert e.value.field == "service"
 
 
 # --- Secrets -----------------------------------------------------------------------------------

@@ -489,10 +489,10 @@ def test_a_rule_created_disabled_is_written_once_and_never_enabled(
             {"team": "platform"},
             403,
             "permission_denied",
-            None,
+            "team",
             "only an admin, or a lead for their own team, may add routing rules",
         ),
-        ({"team": None}, 403, "permission_denied", None, "may add routing rules"),
+        ({"team": None}, 403, "permission_denied", "team", "may add routing rules"),
         ({"integration": 999}, 422, "validation_failed", "integration", "no integration 999"),
     ],
 )

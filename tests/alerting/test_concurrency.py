@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.support.live import LiveTocsin, on_postgres
+from tocsin.alerting.grouping import incident_key
 
 pytestmark = [
     pytest.mark.processes,
@@ -34,7 +35,7 @@ team = Team.objects.create(name="Payments", slug="payments")
 prometheus = Integration.objects.create(
     kind="alertmanager", name="Prometheus", team=team, rate_limit_per_minute=100_000
 )
-emit({"token": prometheus.token, "id": prometheus.pk})
+emit({"token": prometheus.token, "id": prometheus.pk, "team": team.pk})
 """
 
 
@@ -79,6 +80,11 @@ def alert(alertname: str, instance: str, *, status: str = "firing") -> dict:
     }
 
 
+def stored_key(integration, alertname: str) -> str:
+    """The grouping key an incident of these alerts stores: the default key within the team."""
+    return incident_key(integration["team"], f"alert:integration-{integration['id']}/{alertname}")
+
+
 def post_at_once(server, integration, bodies: list[dict]) -> list[httpx.Response]:
     """Post every body from its own thread and connection, all released by one barrier, and
     check that every one was accepted without an error in the server's log."""
@@ -121,7 +127,7 @@ def test_the_same_new_alert_twenty_times_at_once_is_one_alert_seen_twenty_times(
     assert (count, status) == (CLIENTS, "firing")
     [(only_incident, incident_status)] = tocsin.rows(
         "SELECT id, status FROM incidents_incident WHERE grouping_key = %s",
-        (f"alert:integration-{integration['id']}/CheckoutErrors",),
+        (stored_key(integration, "CheckoutErrors"),),
     )
     assert (only_incident, incident_status) == (incident_id, "triggered")
     events = tocsin.value(
@@ -148,7 +154,7 @@ def test_twenty_new_alerts_of_one_group_at_once_open_one_incident(live):
     assert {(count, status) for count, status, _ in rows} == {(1, "firing")}
     [(incident_id, status)] = tocsin.rows(
         "SELECT id, status FROM incidents_incident WHERE grouping_key = %s",
-        (f"alert:integration-{integration['id']}/PayoutsStuck",),
+        (stored_key(integration, "PayoutsStuck"),),
     )
     assert status == "triggered"
     assert {incident for _, _, incident in rows} == {incident_id}
@@ -188,7 +194,7 @@ def test_notifications_with_overlapping_alerts_of_one_group_are_all_counted(live
     ]
     [(incident_id,)] = tocsin.rows(
         "SELECT id FROM incidents_incident WHERE grouping_key = %s",
-        (f"alert:integration-{integration['id']}/ReplicaLag",),
+        (stored_key(integration, "ReplicaLag"),),
     )
     assert {incident for *_, incident in rows} == {incident_id}
 
@@ -223,6 +229,6 @@ def test_a_resolution_racing_new_alerts_of_its_group_leaves_none_unattended(live
     assert len(alerts) == CLIENTS - 1
     open_incidents = tocsin.rows(
         "SELECT id FROM incidents_incident WHERE grouping_key = %s AND status <> 'resolved'",
-        (f"alert:integration-{integration['id']}/{name}",),
+        (stored_key(integration, name),),
     )
     assert len(open_incidents) == 1

@@ -195,3 +195,73 @@ def test_resolving_an_unknown_alert_changes_nothing(prometheus, resolved):
     [outcome] = ingest(integration=prometheus, alerts=[resolved("never-seen")])
     assert outcome.decisions == ["No open alert with this fingerprint: nothing to resolve"]
     assert not Alert.objects.exists() and not Incident.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The reopen window: 0 never reopens; the window is measured when the alert is placed
+
+
+def test_a_reopen_window_of_0_never_reopens(prometheus, firing, resolved, clock):
+    prometheus.reopen_window = timedelta(0)
+    prometheus.save()
+    [outcome] = ingest(integration=prometheus, alerts=[firing()])
+    ingest(integration=prometheus, alerts=[resolved()])
+
+    [again] = ingest(integration=prometheus, alerts=[firing()])  # the very same instant
+
+    assert again.incident != outcome.incident
+    assert outcome.incident.refresh().status == Status.RESOLVED
+    assert not outcome.incident.timeline.filter(kind=Event.REOPENED).exists()
+    assert again.decisions[-1] == (
+        f"Opened {again.incident.reference} (grouping key 'alert:checkout/CheckoutErrors')"
+    )
+
+
+def test_a_reopen_window_of_0_never_reopens_an_incident_resolved_while_the_alert_waited(
+    prometheus, firing, resolved, clock
+):
+    """The alert arrived while the incident's last alert was resolving it, and waited for the
+    incident: resolved after the alert arrived is still resolved, and 0 still means never."""
+    prometheus.reopen_window = timedelta(0)
+    prometheus.save()
+    [outcome] = ingest(integration=prometheus, alerts=[firing()])
+    arrived = timezone.now()
+    clock.shift(timedelta(milliseconds=50))
+    ingest(integration=prometheus, alerts=[resolved()])
+
+    [waited] = ingest(integration=prometheus, alerts=[firing()], received_at=arrived)
+
+    assert waited.incident != outcome.incident
+    assert outcome.incident.refresh().status == Status.RESOLVED
+    assert not any(decision.startswith("Reopened") for decision in waited.decisions)
+
+
+def test_the_reopen_window_is_measured_when_the_alert_is_placed_not_when_it_arrived(
+    prometheus, firing, resolved, clock
+):
+    [outcome] = ingest(integration=prometheus, alerts=[firing()])
+    arrived = timezone.now()
+    clock.shift(timedelta(seconds=1))
+    ingest(integration=prometheus, alerts=[resolved()])
+    clock.shift(timedelta(minutes=31))  # the 30-minute window is over when it is placed
+
+    [late] = ingest(integration=prometheus, alerts=[firing()], received_at=arrived)
+
+    assert late.incident != outcome.incident
+    assert outcome.incident.refresh().status == Status.RESOLVED
+
+
+def test_within_the_window_the_decision_says_how_long_ago_it_was_resolved(
+    prometheus, firing, resolved, clock
+):
+    [outcome] = ingest(integration=prometheus, alerts=[firing()])
+    ingest(integration=prometheus, alerts=[resolved()])
+    clock.shift(timedelta(minutes=29))
+
+    [again] = ingest(integration=prometheus, alerts=[firing()])
+
+    assert again.incident == outcome.incident
+    assert again.decisions[-1] == (
+        f"Reopened {outcome.incident.reference}: resolved less than 30 minutes ago, "
+        "same grouping key"
+    )

@@ -581,7 +581,7 @@ def test_a_rule_created_disabled_is_written_once_and_never_enabled(
     [
         (
             {"matchers": "labels.severity = critical\nlabels.env =~ (prod"},
-            "line 2: value is not a valid regex: missing ), unterminated subpattern at position 0",
+            "line 2: value is not a valid regex: missing ): (prod",
         ),
         (
             {"matchers": "labels.severity critical"},

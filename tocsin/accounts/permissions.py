@@ -145,11 +145,36 @@ def may_manage_routing_rules(team: Team | None, user: User | None) -> bool:
 
 
 def ensure_manages_routing_rules(
-    team: Team | None, by: User, *, action: str, whose: str = "for their own team"
+    team: Team | None,
+    by: User,
+    *,
+    action: str,
+    whose: str = "for their own team",
+    field: str | None = None,
 ) -> None:
-    """`action` and `whose` complete the refusal: "… or a lead {whose}, may {action}"."""
+    """`action` and `whose` complete the refusal: "… or a lead {whose}, may {action}"; `field`
+    names what the request got wrong (the rule's "team"), if anything."""
     if not _admin_or_lead(team, by):
-        raise PermissionDenied(f"only an admin, or a lead {whose}, may {action}")
+        raise PermissionDenied(f"only an admin, or a lead {whose}, may {action}", field=field)
+    ensure_can_write(by)
+
+
+def _leads_a_team(user: User) -> bool:
+    return Membership.objects.filter(user=user, role=MembershipRole.LEAD).exists()
+
+
+def may_write_routing_rules(user: User | None) -> bool:
+    """Whether `user` may add routing rules at all: admins, and the leads of a team (for their
+    own team); never a viewer."""
+    return _signed_in(user) and not is_read_only(user) and (user.is_admin or _leads_a_team(user))
+
+
+def ensure_may_write_routing_rules(by: User, *, action: str = "add routing rules") -> None:
+    """Asked before anything of a rule is read: whoever may write none is refused at once."""
+    if not _signed_in(by):
+        raise PermissionDenied("sign in to change anything")
+    if not (by.is_admin or _leads_a_team(by)):
+        raise PermissionDenied(f"only an admin, or a lead for their own team, may {action}")
     ensure_can_write(by)
 
 
@@ -165,6 +190,38 @@ def ensure_may_route(*, team: Team, integration, by: User) -> None:
         raise PermissionDenied(
             f"a lead's routing rules apply only to {team.name}'s own integrations: choose one",
             field="integration",
+        )
+
+
+def may_route_to_service(service, *, team: Team | None, user: User | None) -> bool:
+    """Whether `user` may send `team`'s alerts (an integration's, a rule's) to `service`:
+    admins to any service, a lead of `team` only to one of `team`'s own services."""
+    if not _signed_in(user) or is_read_only(user):
+        return False
+    if service is None or user.is_admin:
+        return True
+    return team is not None and service.team_id == team.pk and is_lead(team, user)
+
+
+def ensure_may_route_to_service(
+    service, *, team: Team | None, by: User, field: str = "service"
+) -> None:
+    """A lead's alerts stay with their team's own services: another team's service would put
+    them under that team's maintenance windows. (Whether `by` leads `team` at all is the
+    caller's first question: `ensure_manages_team`, `ensure_manages_routing_rules`.)"""
+    if service is None or by.is_admin:
+        return
+    if team is None:
+        raise PermissionDenied(
+            f"{service.name} is a service of {service.team.name}: only an admin may choose it "
+            "for alerts of every team",
+            field=field,
+        )
+    if service.team_id != team.pk:
+        raise PermissionDenied(
+            f"{service.name} is a service of {service.team.name}: a lead may send "
+            f"{team.name}'s alerts only to {team.name}'s own services",
+            field=field,
         )
 
 

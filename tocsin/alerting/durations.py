@@ -18,11 +18,16 @@ def parse_duration(text: str, *, default_unit: str = "m") -> timedelta:
     if not text:
         raise ValueError("give a duration such as 30s, 5m, 1h or 1h30m")
     if (number := whole_number(text)) is not None:
-        return timedelta(seconds=number * _UNITS[default_unit])
-    parts = _PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 1h or 1h30m")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+        seconds = number * _UNITS[default_unit]
+    else:
+        parts = _PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 1h or 1h30m")
+        seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # past timedelta's 999,999,999 days
+        raise ValueError(f"{text!r} is longer than any duration Tocsin can keep") from None
 
 
 def format_duration(value: timedelta | None) -> str:

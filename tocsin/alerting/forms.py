@@ -8,7 +8,7 @@ from tocsin.accounts.models import Team
 from tocsin.incidents.models import Service, Severity
 
 from .durations import format_duration, parse_duration
-from .matcher_text import format_matchers, parse_matchers
+from .matcher_text import format_matchers
 from .models import AlertStatus, Integration, Kind
 
 
@@ -220,18 +220,20 @@ class AlertFilterForm(forms.Form):
 
 
 class MatchersField(forms.CharField):
-    """Matchers typed one per line, e.g. `labels.severity = critical`."""
+    """Matchers typed one per line, e.g. `labels.severity = critical`.
+
+    The text is read by the service (services.rules), after it has checked that the person may
+    save the rule: a line it refuses comes back as this field's error.
+    """
 
     widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"})
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("strip", False)  # a quoted value keeps its spaces; lines are stripped
+        super().__init__(*args, **kwargs)
+
     def prepare_value(self, value):
         return format_matchers(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        try:
-            return parse_matchers(super().to_python(value))
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from None
 
 
 class RuleForm(forms.Form):

@@ -7,7 +7,6 @@ alert's incident. Heartbeats feed this pipeline too (`heartbeats.py`).
 
 import functools
 import hashlib
-import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from tocsin.incidents.models import Channel, Incident, Status
 
 from .grouping import note_alert, place
 from .models import Alert, AlertEvent, AlertStatus, Integration, RoutingRule
-from .routing import route
+from .routing import Route, route
 from .sources import Action, ParsedAlert
 
 logger = logging.getLogger(__name__)
@@ -50,21 +49,38 @@ def ingest(
 
     When this returns, everything is committed: a 2xx answer promises nothing can be lost.
     Alerts are handled in fingerprint order so concurrent requests lock rows in the same order.
+    New alerts are routed before that transaction begins: matching people's patterns never
+    holds a lock (on SQLite, the database's one write lock) that every other write waits for.
     """
     now = received_at or timezone.now()
-    ordered = sorted(alerts, key=lambda a: a.fingerprint)
-    for attempt in itertools.count(1):
+    received = []
+    for parsed in sorted(alerts, key=lambda a: a.fingerprint):
+        sent = parsed.fingerprint
+        parsed.fingerprint = _stored_fingerprint(sent)
+        received.append((sent, parsed))
+    routes: dict[str, Route] = {}
+    rules = functools.cache(_enabled_rules)  # read once, and only if a new alert needs them
+    _route_new(integration, [parsed for _, parsed in received], routes, rules)
+    failures = 0
+    while True:
         try:
             with transaction.atomic():
-                # Read once, when the first new alert needs routing: repeats never do.
+                return [
+                    _ingest_one(integration, sent, parsed, routes, now) for sent, parsed in received
+                ]
+        except _Unrouted as unrouted:
+            # Resolved between the look-up and the transaction (a new alert after all), or its
+            # rule deleted meanwhile: route it out here, on fresh rules, and start again.
+            if unrouted.stale:
                 rules = functools.cache(_enabled_rules)
-                return [_ingest_one(integration, parsed, rules, now) for parsed in ordered]
+            routes[unrouted.parsed.fingerprint] = route(integration, unrouted.parsed, rules())
         except OperationalError as error:
             sqlstate = getattr(error.__cause__, "sqlstate", None)
+            failures += 1
             # Inside a caller's transaction the failure is the caller's to handle.
             if (
                 sqlstate not in RETRIED_SQLSTATES
-                or attempt == ATTEMPTS
+                or failures == ATTEMPTS
                 or transaction.get_connection().in_atomic_block
             ):
                 raise
@@ -73,9 +89,39 @@ def ingest(
                 integration.name,
                 str(error).splitlines()[0],
                 sqlstate,
-                attempt + 1,
+                failures + 1,
                 ATTEMPTS,
             )
+
+
+class _Unrouted(Exception):
+    """A firing alert turned out to be new inside the transaction with no route decided, or
+    with a route whose rule has been deleted since (`stale`)."""
+
+    def __init__(self, parsed: ParsedAlert, *, stale: bool = False):
+        super().__init__(parsed.fingerprint)
+        self.parsed, self.stale = parsed, stale
+
+
+# Fingerprints looked up at once; well under every database's limit of bound parameters.
+LOOKUP_BATCH = 500
+
+
+def _route_new(integration, parsed_alerts, routes: dict, rules) -> None:
+    """Decide the route of each firing alert that has no open alert yet (a repeat keeps the
+    route it was given), without a transaction: nothing is locked while rules are matched."""
+    triggers = [p for p in parsed_alerts if p.action == Action.TRIGGER]
+    open_now = set()
+    for start in range(0, len(triggers), LOOKUP_BATCH):
+        batch = [p.fingerprint for p in triggers[start : start + LOOKUP_BATCH]]
+        open_now.update(
+            Alert.objects.filter(
+                integration=integration, fingerprint__in=batch, status=AlertStatus.FIRING
+            ).values_list("fingerprint", flat=True)
+        )
+    for parsed in triggers:
+        if parsed.fingerprint not in open_now and parsed.fingerprint not in routes:
+            routes[parsed.fingerprint] = route(integration, parsed, rules())
 
 
 def _enabled_rules() -> list[RoutingRule]:
@@ -105,11 +151,10 @@ def _stored_fingerprint(fingerprint: str) -> str:
     return "sha256:" + hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _ingest_one(integration, parsed: ParsedAlert, rules, now) -> Outcome:
-    outcome = Outcome(fingerprint=parsed.fingerprint, action=parsed.action)
-    parsed.fingerprint = _stored_fingerprint(parsed.fingerprint)
+def _ingest_one(integration, sent: str, parsed: ParsedAlert, routes, now) -> Outcome:
+    outcome = Outcome(fingerprint=sent, action=parsed.action)
     if parsed.action == Action.TRIGGER:
-        _trigger(integration, parsed, rules, now, outcome)
+        _trigger(integration, parsed, routes, now, outcome)
     elif parsed.action == Action.RESOLVE:
         _resolve(integration, parsed, now, outcome)
     else:
@@ -146,10 +191,15 @@ def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
     alert.payload = parsed.raw
 
 
-def _trigger(integration, parsed: ParsedAlert, rules, now, outcome: Outcome) -> None:
+def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) -> None:
     alert = _open_alert(integration, parsed.fingerprint)
     if alert is None:
-        decided = route(integration, parsed, rules())
+        decided = routes.get(parsed.fingerprint)
+        if decided is None:
+            raise _Unrouted(parsed)
+        # Rules were read before the transaction; on SQLite nothing can delete one after this.
+        if decided.rule and not RoutingRule.objects.filter(pk=decided.rule.pk).exists():
+            raise _Unrouted(parsed, stale=True)
         alert = Alert(
             integration=integration,
             fingerprint=parsed.fingerprint,
@@ -205,10 +255,13 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
     incident = alert.incident
     if incident is None or not incident.is_open:
         return
+    if incident.team_id != alert.team_id:
+        outcome.decisions.append(_not_its_team(incident, alert))
+        return
     outcome.incident = incident
     system = integration.actor_name
     note_alert(incident, alert, system, "resolved")
-    still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+    still_firing = _firing(incident)
     if not still_firing:
         # Count again under the incident's lock, which an alert joining it holds too: one that
         # joined a moment ago keeps it open; one arriving later finds it resolved and reopens it.
@@ -216,7 +269,7 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         outcome.incident = incident
         if not incident.is_open:
             return
-        still_firing = incident.alerts.filter(status=AlertStatus.FIRING).count()
+        still_firing = _firing(incident)
     if still_firing:
         outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
     elif not integration.auto_resolve:
@@ -233,11 +286,28 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         outcome.decisions.append(f"Resolved {incident.reference}: all of its alerts resolved")
 
 
+def _firing(incident: Incident) -> int:
+    """The incident's alerts still firing: its own team's, so that an alert that joined another
+    team's incident before grouping was per team never keeps that incident open."""
+    return incident.alerts.filter(status=AlertStatus.FIRING, team_id=incident.team_id).count()
+
+
+def _not_its_team(incident: Incident, alert: Alert) -> str:
+    return (
+        f"{incident.reference} belongs to {incident.team.name}, not {alert.team.name}: "
+        "this alert does not act on it"
+    )
+
+
 def _acknowledge(integration, parsed: ParsedAlert, outcome: Outcome) -> None:
     alert = _open_alert(integration, parsed.fingerprint)
     if alert is None or alert.incident is None:
         outcome.decisions.append("No open incident for this alert: nothing to acknowledge")
         outcome.alert = alert
+        return
+    if alert.incident.team_id != alert.team_id:
+        outcome.alert = alert
+        outcome.decisions.append(_not_its_team(alert.incident, alert))
         return
     outcome.alert, outcome.incident = alert, alert.incident
     if alert.incident.status != Status.TRIGGERED:

@@ -1,12 +1,12 @@
 """Where an alert goes: the first matching rule, the severity mapping, the grouping key."""
 
-import re
 import string
 from dataclasses import dataclass, field
 
 from tocsin.accounts.models import Team
 from tocsin.incidents.models import Service, Severity
 
+from . import patterns
 from .models import Integration, Matcher, RoutingRule, SeverityMapping
 from .sources import ParsedAlert
 
@@ -50,9 +50,19 @@ def _holds(matcher: dict, alert: ParsedAlert) -> bool:
     if op == Matcher.NOT_EQUALS:
         return value != expected
     if op in (Matcher.REGEX, Matcher.NOT_REGEX):
-        found = value is not None and re.fullmatch(expected, value) is not None
+        found = value is not None and patterns.fullmatch(expected, value)
         return found if op == Matcher.REGEX else not found
     return False
+
+
+def _unusable_pattern(rule: RoutingRule) -> str | None:
+    """Why one of the rule's patterns cannot run (saved before Tocsin ran RE2), in words."""
+    for matcher in rule.matchers:
+        if matcher.get("op") in (Matcher.REGEX, Matcher.NOT_REGEX):
+            value = str(matcher.get("value", ""))
+            if reason := patterns.problem(value):
+                return f"its pattern {value!r} cannot run: {reason}"
+    return None
 
 
 def validate_matchers(matchers) -> list[dict]:
@@ -75,9 +85,14 @@ def validate_matchers(matchers) -> list[dict]:
             raise ValueError(f"matchers[{i}].op {op!r} is not one of {', '.join(Matcher.values)}")
         value = str(matcher.get("value", ""))
         if op in (Matcher.REGEX, Matcher.NOT_REGEX):
+            if len(value) > patterns.MAX_LENGTH:
+                raise ValueError(
+                    f"matchers[{i}].value is a pattern of {len(value):,} characters; "
+                    f"at most {patterns.MAX_LENGTH:,} are allowed"
+                )
             try:
-                re.compile(value)
-            except re.error as error:
+                patterns.check(value)
+            except patterns.PatternError as error:
                 raise ValueError(f"matchers[{i}].value is not a valid regex: {error}") from None
         clean.append({"field": name, "op": op, "value": value})
     return clean
@@ -133,16 +148,20 @@ def map_severity(integration: Integration, alert: ParsedAlert) -> Severity | Non
 
 def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]) -> Route:
     reasons = []
-    rule = next(
-        (
-            r
-            for r in rules
-            if r.enabled
-            and (r.integration_id is None or r.integration_id == integration.pk)
-            and all(_holds(m, alert) for m in r.matchers)
-        ),
-        None,
-    )
+    rule = None
+    for candidate in rules:
+        if not candidate.enabled or candidate.integration_id not in (None, integration.pk):
+            continue
+        if unusable := _unusable_pattern(candidate):
+            # Rules are checked when saved; one saved before must not lose alerts.
+            reasons.append(
+                f"Skipped rule #{candidate.position} {candidate.name!r}: {unusable}; "
+                "treated as not matching"
+            )
+            continue
+        if all(_holds(m, alert) for m in candidate.matchers):
+            rule = candidate
+            break
     if rule:
         reasons.append(f"Matched rule #{rule.position} {rule.name!r} ({describe(rule.matchers)})")
     else:

@@ -6,12 +6,11 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, field_validator
 
 from tocsin.accounts.api import team_by_slug
-from tocsin.errors import NotFound, ValidationFailed
+from tocsin.errors import NotFound
 from tocsin.incidents.api import severity_by_key
 from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, not_null
 
 from .. import selectors, services
-from ..matcher_text import parse_matchers
 from ..models import RoutingRule, SeverityMapping
 from ..routing import describe
 from .shared import IntegrationRef, SeverityRef, integration_by_id, service_by_slug
@@ -111,25 +110,10 @@ def _team(slug: str | None, *, field: str = "team"):
     return None if slug is None else team_by_slug(slug, field=field)
 
 
-def _matchers(items: list) -> list[dict]:
-    """Matcher objects as they are; text lines parsed as on the web page."""
-    matchers = []
-    for index, item in enumerate(items):
-        if isinstance(item, str):
-            try:
-                parsed = parse_matchers(item)
-            except ValueError as error:
-                message = str(error).removeprefix("line 1: ")
-                raise ValidationFailed(f"matchers[{index}]: {message}", field="matchers") from None
-            if len(parsed) != 1:
-                raise ValidationFailed(
-                    f"matchers[{index}] must be one matcher such as 'labels.severity = critical'",
-                    field="matchers",
-                )
-            matchers += parsed
-        else:
-            matchers.append(item.model_dump())
-    return matchers
+def _matchers(items: list) -> list:
+    """Lines as they are, objects as dicts: the service reads both, once it has checked that
+    the caller may write the rule at all."""
+    return [item if isinstance(item, str) else item.model_dump() for item in items]
 
 
 def _rule(rule_id: int) -> RoutingRule:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from tocsin.accounts.permissions import ensure_manages_team
+from tocsin.accounts.permissions import ensure_manages_team, ensure_may_route_to_service
 from tocsin.errors import ValidationFailed
 from tocsin.tokens import new_salt
 from tocsin.validation import clean_text
@@ -69,6 +69,7 @@ def create_integration(
     heartbeat_grace: timedelta | None = None,
 ) -> Integration:
     ensure_manages_team(team, by, action=CHANGE_ALERTING)
+    ensure_may_route_to_service(service, team=team, by=by)
     clean_kind(kind)
     name = clean_name(name, "integration a name, e.g. 'Prometheus production'")
     if kind == Kind.HEARTBEAT and not heartbeat_interval:
@@ -154,6 +155,7 @@ def update_integration(*, integration: Integration, by, **changes) -> Integratio
         integration = Integration.objects.select_for_update().get(pk=integration.pk)
         for field_name, value in clean.items():
             setattr(integration, field_name, value)
+        ensure_may_route_to_service(integration.service, team=integration.team, by=by)
         integration.save()
     return integration
 

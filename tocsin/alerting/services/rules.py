@@ -6,10 +6,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from tocsin.accounts.permissions import ensure_admin, ensure_manages_routing_rules, ensure_may_route
+from tocsin.accounts.permissions import (
+    ensure_admin,
+    ensure_manages_routing_rules,
+    ensure_may_route,
+    ensure_may_route_to_service,
+    ensure_may_write_routing_rules,
+)
 from tocsin.errors import ValidationFailed
 from tocsin.validation import clean_text
 
+from ..matcher_text import parse_matchers
 from ..models import RoutingRule, SeverityMapping
 from ..routing import validate_matchers
 from .shared import clean_kind, clean_name, refuse_unknown_settings
@@ -70,8 +77,31 @@ def _clean_position(position) -> int:
     return position
 
 
-def _clean_matchers(matchers) -> list[dict]:
+def _one_line(index: int, line: str) -> dict:
     try:
+        parsed = parse_matchers(line)
+    except ValueError as error:
+        message = str(error).removeprefix("line 1: ")
+        raise ValueError(f"matchers[{index}]: {message}") from None
+    if len(parsed) != 1:
+        raise ValueError(
+            f"matchers[{index}] must be one matcher such as 'labels.severity = critical'"
+        )
+    return parsed[0]
+
+
+def _clean_matchers(matchers) -> list[dict]:
+    """The rule's matchers from objects, lines ("labels.severity = critical") or a mix (the
+    API), or the rules page's text, one a line. Read only here, once whoever saves the rule has
+    been found to be allowed to: nobody else's input reaches the parser."""
+    try:
+        if isinstance(matchers, str):
+            return parse_matchers(matchers)
+        if isinstance(matchers, list):
+            matchers = [
+                _one_line(index, item) if isinstance(item, str) else item
+                for index, item in enumerate(matchers)
+            ]
         return validate_matchers(matchers)
     except ValueError as error:
         raise ValidationFailed(str(error), field="matchers") from None
@@ -93,7 +123,8 @@ def create_rule(
     suppress: bool = False,
 ) -> RoutingRule:
     """A new routing rule, written once: one created disabled is never evaluated."""
-    ensure_manages_routing_rules(team, by, action="add routing rules")
+    ensure_may_write_routing_rules(by)
+    ensure_manages_routing_rules(team, by, action="add routing rules", field="team")
     rule = RoutingRule(
         position=_clean_position(position),
         name=clean_name(name, "rule a name"),
@@ -108,6 +139,7 @@ def create_rule(
         suppress=bool(suppress),
     )
     ensure_may_route(team=team, integration=integration, by=by)
+    ensure_may_route_to_service(service, team=team, by=by)
     with transaction.atomic():
         rule.save()
     return rule
@@ -132,7 +164,9 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
     """Change a rule; whoever changes it must manage its team before and after."""
     ensure_manages_routing_rules(rule.team, by, action="change this routing rule")
     if "team" in changes:
-        ensure_manages_routing_rules(changes["team"], by, action="give a routing rule to that team")
+        ensure_manages_routing_rules(
+            changes["team"], by, action="give a routing rule to that team", field="team"
+        )
     refuse_unknown_settings(changes, RULE_SETTINGS)
     clean = {name: RULE_SETTINGS[name](value) for name, value in changes.items()}
     with transaction.atomic():
@@ -140,6 +174,7 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
         for field_name, value in clean.items():
             setattr(rule, field_name, value)
         ensure_may_route(team=rule.team, integration=rule.integration, by=by)
+        ensure_may_route_to_service(rule.service, team=rule.team, by=by)
         rule.save()
     return rule
 

@@ -181,7 +181,23 @@ def scalar_text(value: Any) -> str:
         return "…"
 
 
-_TAG = re.compile(r"^\s*([^:=]+?)\s*[:=]\s*(.*?)\s*$")
+_SEPARATOR = re.compile(r"[:=]")
+
+
+def _split_tag(tag: str) -> tuple[str, str]:
+    r""" "env : prod" → ("env", "prod"); a tag without a key before its first : or =, or whose
+    value runs over more than one line, is a key of its own with no value.
+
+    In one pass: the pattern this replaces, ^\s*([^:=]+?)\s*[:=]\s*(.*?)\s*$, took time
+    quadratic in the spaces of a tag, and a tag is what anyone holding the URL sends.
+    """
+    found = _SEPARATOR.search(tag)
+    if found is None or found.start() == 0:
+        return tag, ""
+    value = tag[found.end() :].strip()
+    if "\n" in value:
+        return tag, ""
+    return tag[: found.start()].rstrip(), value
 
 
 def tag_labels(tags: list[str]) -> dict[str, str]:
@@ -194,8 +210,7 @@ def tag_labels(tags: list[str]) -> dict[str, str]:
         tag = tag.strip()
         if not tag:
             continue
-        match = _TAG.match(tag)
-        key, value = (match.group(1), match.group(2)) if match else (tag, "")
+        key, value = _split_tag(tag)
         if key in labels and value and value not in labels[key].split(","):
             labels[key] = f"{labels[key]},{value}" if labels[key] else value
         else:

@@ -120,8 +120,10 @@ def integration_update(request, pk: int):
         try:
             services.update_integration(integration=integration, by=request.user, **form.changes())
         except PermissionDenied as error:
-            messages.error(request, error.message)
-            return redirect("integration-detail", pk=integration.pk)
+            if error.field not in form.fields:
+                messages.error(request, error.message)
+                return redirect("integration-detail", pk=integration.pk)
+            add_domain_error(form, error)  # a value they may not choose, e.g. the service
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.permissions import may_administer, may_manage_routing_rules, teams_managed_by
+from tocsin.accounts.permissions import may_administer, may_write_routing_rules
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
@@ -35,7 +35,7 @@ def _rules_page(request, *, form=None, mapping_form=None, status=200):
                 for kind, rows in selectors.severity_mappings().items()
             ],
             # Rules for no team are for admins; a lead adds rules for a team they manage.
-            "may_write": may_manage_routing_rules(None, user) or teams_managed_by(user).exists(),
+            "may_write": may_write_routing_rules(user),
             "is_admin": may_administer(user),
         },
         status=status,
@@ -64,8 +64,10 @@ def rule_create(request):
         try:
             rule = _save_rule(request, form)
         except PermissionDenied as error:
-            messages.error(request, error.message)
-            return redirect("rule-list")
+            if error.field not in form.fields:
+                messages.error(request, error.message)
+                return redirect("rule-list")
+            add_domain_error(form, error)  # a value they may not choose: a team, a service
         except DomainError as error:
             add_domain_error(form, error)
         else:
