@@ -112,12 +112,10 @@ def lockout_response(request, original_response=None, credentials=None):
     """The sign-in page again, saying why and for how long, with 429 Too Many Requests."""
     from tocsin.accounts.forms import EmailAuthenticationForm
 
-    throttle = AxesProxyHandler.get_implementation()
+    throttle: SignInThrottle = AxesProxyHandler.get_implementation()
     minutes = lockout_minutes()
     whose = (
-        "for this account"
-        if not isinstance(throttle, SignInThrottle) or throttle.account_locked(request, credentials)
-        else "from your address"
+        "for this account" if throttle.account_locked(request, credentials) else "from your address"
     )
     message = (
         f"Too many failed sign-ins {whose}; try again in {minutes} minute"
