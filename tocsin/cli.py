@@ -12,8 +12,14 @@ from tocsin.alerting import commands as alerting_commands
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tocsin.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        # A setting Tocsin refuses (a placeholder secret key, say): say which, not a traceback.
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
 
 
 def cmd_migrate(args) -> int:
@@ -84,6 +90,30 @@ def cmd_token_create(args) -> int:
         return 1
     print(secret)
     print("Store it now: it is shown only once.", file=sys.stderr)
+    return 0
+
+
+def cmd_unlock(args) -> int:
+    _django()
+    from tocsin.security.signin import account_name, client_ip, unlock
+
+    if args.address:
+        who = client_ip(args.address)
+        if who is None:
+            print(f"error: {args.address} is not an IP address", file=sys.stderr)
+            return 2
+        forgotten = unlock(address=who)
+    else:
+        who = account_name(None, {"username": args.email})
+        if who is None:
+            print("error: give the account's e-mail address", file=sys.stderr)
+            return 2
+        forgotten = unlock(username=who)
+    if not forgotten:
+        print(f"No failed sign-ins recorded for {who}; nothing to do.")
+    else:
+        plural = "" if forgotten == 1 else "s"
+        print(f"Unlocked {who}: {forgotten} failed sign-in{plural} forgotten.")
     return 0
 
 
@@ -182,6 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-zone", default="UTC")
     p.add_argument("--password", help="password (else TOCSIN_PASSWORD, else asked)")
     p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser(
+        "unlock", help="let an account, or a client address, sign in again after a lockout"
+    )
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("email", nargs="?", help="the account's e-mail address")
+    target.add_argument("--address", help="a client IP address instead of an account")
+    p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("token", help="API tokens")
     token_sub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")

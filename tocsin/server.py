@@ -163,9 +163,14 @@ def serve(*, host: str, port: int, workers: int, with_worker: bool = True) -> in
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": "-",
+        # Intake, calendar and acknowledge URLs carry their secret: it is not logged.
+        "logger_class": "tocsin.security.logs.RedactingLogger",
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "tocsin",
+        # Whether a request came over HTTPS is Django's to decide, from X-Forwarded-Proto only
+        # with TOCSIN_BEHIND_PROXY; gunicorn would otherwise believe it from any local proxy.
+        "secure_scheme_headers": {},
         # gunicorn's control socket lives at one path per user: two servers would fight over it.
         "control_socket_disable": True,
     }

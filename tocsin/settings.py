@@ -1,13 +1,19 @@
 """Settings, all read from the environment (see docs/configuration.md)."""
 
 import os
-import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from tocsin.security import files
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("TOCSIN_DATA_DIR", Path.cwd() / "var")).resolve()
+# Readable by its owner only (0700), like the database and the secret key inside it (0600).
+DATA_DIR = files.private_directory(
+    Path(os.environ.get("TOCSIN_DATA_DIR", Path.cwd() / "var")).resolve()
+)
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -17,27 +23,9 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """TOCSIN_SECRET_KEY, or a key generated once and kept in the data directory."""
-    if key := os.environ.get("TOCSIN_SECRET_KEY"):
-        return key
-    path = DATA_DIR / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        # O_EXCL: when several processes start at once, the first writer wins.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(key)
-        return key
-
-
-SECRET_KEY = _secret_key()
+# Refused at start when it is the documentation's example, shorter than 50 characters, or
+# made of fewer than 5 different characters (tocsin/security/files.py).
+SECRET_KEY = files.secret_key(DATA_DIR)
 DEBUG = _flag("TOCSIN_DEBUG")
 BASE_URL = os.environ.get("TOCSIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [
@@ -58,6 +46,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "tocsin.accounts",
     "tocsin.incidents",
     "tocsin.alerting",
@@ -80,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tocsin.accounts.middleware.UserTimezoneMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as its documentation asks: it turns a lockout into the sign-in page's message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tocsin.urls"
@@ -108,6 +100,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+files.private_sqlite_file(DATABASES["default"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several web processes and the worker share one file: WAL lets readers run beside the
     # writer, IMMEDIATE takes the write lock up front so transactions queue instead of failing.
@@ -120,6 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incident-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,16 +145,65 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# Browsers that reached Tocsin over HTTPS once refuse plain HTTP to it for a year. Sent on
+# HTTPS responses only; nothing changes for an http:// address such as the embedded default.
+SECURE_HSTS_SECONDS = int(os.environ.get("TOCSIN_HSTS_SECONDS", 365 * 24 * 3600)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("TOCSIN_HSTS_INCLUDE_SUBDOMAINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if _flag("TOCSIN_BEHIND_PROXY"):
+BEHIND_PROXY = _flag("TOCSIN_BEHIND_PROXY")
+# How many proxies in front of Tocsin append to X-Forwarded-For (a CDN before nginx: 2).
+PROXY_COUNT = int(os.environ.get("TOCSIN_PROXY_COUNT", "1"))
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+# Only Tocsin's own files, no inline script. Inline style *attributes* are allowed (and no
+# <style> element): severity colours are data that an admin chooses, and the schedule's
+# timeline places each shift by percentage, neither of which a fixed class can express. The
+# data: image is the page icon in base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in throttling (django-axes, tocsin/security/signin.py): after this many failed sign-ins
+# an account is locked, whatever the address they came from; a client address is locked after
+# its own, higher limit, whatever the accounts tried. Failures count until a pause of the
+# lockout's length; a successful sign-in forgives the account's own.
+AXES_FAILURE_LIMIT = int(os.environ.get("TOCSIN_SIGN_IN_FAILURE_LIMIT", "5"))
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TOCSIN_SIGN_IN_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TOCSIN_SIGN_IN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "tocsin.security.signin.SignInThrottle"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tocsin.security.signin.account_name"
+AXES_CLIENT_IP_CALLABLE = "tocsin.security.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "tocsin.security.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A lockout lasts its length from the failure that caused it: attempts while locked out do
+# not prolong it, so "try again in 15 minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No history of successful sign-ins is kept; failures are kept for the lockout's length.
+AXES_DISABLE_ACCESS_LOG = True
+# "No ip_address in AXES_LOCKOUT_PARAMETERS": SignInThrottle counts each address itself, with a
+# limit of its own.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Request bodies larger than this are refused before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("TOCSIN_MAX_BODY_BYTES", 1024 * 1024))
@@ -202,7 +249,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django names the path of each refused request, and some paths hold a secret.
+    "filters": {"secret_urls": {"()": "tocsin.security.logs.RedactSecretUrls"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secret_urls"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TOCSIN_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -210,5 +265,7 @@ LOGGING = {
         "django_tasks_db": {"level": "WARNING"},
         # It logs every request's URL, and a Telegram Bot API URL holds the bot token.
         "httpx": {"level": "WARNING"},
+        # Its information is every sign-in and clean-up; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }
