@@ -1,7 +1,10 @@
 """Schemas that several API routers share: people, short references and the error body."""
 
+from datetime import time
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import ConfigDict, StrictInt, StrictStr, field_validator
+from pydantic import ConfigDict, StrictInt, StrictStr, WithJsonSchema, field_validator
 
 
 class UserOut(Schema):
@@ -60,3 +63,18 @@ ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 503
 
 # A person named in a request body: an e-mail address or a numeric id.
 UserRef = StrictInt | StrictStr
+
+
+# A time of day on a wall clock (a schedule's handoff), without a zone: the schedule has one.
+# JSON Schema's `format: time` would promise an offset ("09:00:00Z") that these never carry.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "A wall-clock time in the schedule's zone, e.g. 09:00 or 09:00:00.",
+            "examples": ["09:00"],
+        }
+    ),
+]

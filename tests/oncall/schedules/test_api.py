@@ -343,3 +343,15 @@ def test_the_openapi_document_lists_the_schedule_endpoints(client):
         "/api/v1/schedules/{schedule_id}/overrides/{override_id}",
         "/api/v1/schedules/{schedule_id}/on-call",
     } <= set(paths)
+
+
+def test_the_schema_says_a_handoff_is_a_wall_clock_time_as_served(api_as, berlin, weekly, member):
+    import re
+
+    schema = api_as(member).client.get("/api/v1/openapi.json").json()
+    layer = schema["components"]["schemas"]["LayerOut"]["properties"]["handoff_time"]
+    assert "format" not in layer  # `format: time` would promise an offset
+    served = api_as(member).get(f"/schedules/{berlin.pk}").json()["layers"][0]["handoff_time"]
+    assert served == "09:00:00"
+    assert re.fullmatch(layer["pattern"], served)
+    assert re.fullmatch(layer["pattern"], "09:00") and not re.fullmatch(layer["pattern"], "25:00")

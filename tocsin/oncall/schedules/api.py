@@ -4,7 +4,7 @@ Handlers parse, look up, call one service and serialize; permissions and validat
 `services.py`, the rules of who is on call in `selectors.py`.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.utils import timezone
@@ -14,7 +14,7 @@ from pydantic import StrictInt
 from tocsin.accounts.api import team_by_slug, user_by_reference
 from tocsin.accounts.permissions import may_see_schedule_calendar
 from tocsin.errors import NotFound, ValidationFailed
-from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef
+from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef, WallClock
 
 from . import calendars, selectors, services
 from .models import Layer, Override, RotationUnit, Schedule
@@ -55,11 +55,11 @@ class LayerOut(Schema):
     name: str
     rotation_length: int
     rotation_unit: str
-    handoff_time: time
+    handoff_time: WallClock
     start_date: date
     restrict_days: list[int] = Field(description="ISO weekdays, 1 = Monday; empty: every day.")
-    restrict_start: time | None
-    restrict_end: time | None
+    restrict_start: WallClock | None
+    restrict_end: WallClock | None
     participants: list[UserOut] = Field(description="In rotation order.")
 
     @staticmethod
@@ -140,12 +140,12 @@ class LayerIn(Input):
     participants: list[UserRef] = Field(description="E-mail addresses or user ids, in order.")
     rotation_length: StrictInt = 1
     rotation_unit: Literal["hours", "days", "weeks"] = RotationUnit.WEEKS
-    handoff_time: time = Field(description="Wall-clock time in the schedule's zone: 09:00.")
+    handoff_time: WallClock
     start_date: date = Field(description="The day of the first handoff; weekly ones repeat it.")
     position: StrictInt | None = Field(None, description="1 is the highest; default: last.")
     restrict_days: list[StrictInt] = Field(default_factory=list)
-    restrict_start: time | None = None
-    restrict_end: time | None = None
+    restrict_start: WallClock | None = None
+    restrict_end: WallClock | None = None
 
 
 class OverrideIn(Input):
