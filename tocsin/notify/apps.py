@@ -19,6 +19,7 @@ class NotifyConfig(AppConfig):
                 (tell.edit_chat_cards, tell.EDITS_CHAT),
                 (tell.mail_the_resolution, [Event.RESOLVED]),
                 (tell.reply_in_the_chats, [Event.RESOLVED, Event.REOPENED, Event.RETRIGGERED]),
+                (tell.mail_the_change, [Event.REOPENED, Event.CANCELLED]),
             ]
         ):
             reactions.register(react, order=stage + offset, kinds=kinds)

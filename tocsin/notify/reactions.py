@@ -6,7 +6,7 @@ from tocsin.incidents.models import Event, Incident, TimelineEvent
 
 from .chat_cards.card import resolution_notice
 from .chat_cards.services import enqueue_chat_edits, post_to_team_chats, reply_in_team_chats
-from .emails.services import enqueue_resolution_email
+from .emails.services import enqueue_change_email, enqueue_resolution_email
 
 # What changes an incident's chat message: its status, owner, severity, title or resolution.
 EDITS_CHAT = [
@@ -35,6 +35,11 @@ def edit_chat_cards(incident: Incident, event: TimelineEvent) -> None:
 def mail_the_resolution(incident: Incident, event: TimelineEvent) -> None:
     """E-mail the team's list who resolved it, when, and how."""
     enqueue_resolution_email(incident, event)
+
+
+def mail_the_change(incident: Incident, event: TimelineEvent) -> None:
+    """E-mail the team's list that it was reopened or cancelled, by whom and why."""
+    enqueue_change_email(incident, event)
 
 
 def reply_in_the_chats(incident: Incident, event: TimelineEvent) -> None:

@@ -26,10 +26,11 @@ from .escalation.paging import next_contact_method
 
 
 def page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:
-    """A paging severity starts escalation; any other e-mails the team's list."""
+    """A paging severity starts escalation; any other e-mails the team's list (a reopen is told
+    by notify's own e-mail)."""
     if incident.severity.pages_oncall:
         start_escalation(incident, now=event.at)
-    else:
+    elif event.kind != Event.REOPENED:
         enqueue_team_notification(
             incident,
             reason=f"{incident.severity} does not page on-call",

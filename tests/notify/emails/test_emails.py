@@ -7,7 +7,7 @@ from django.db import transaction
 from tests.support.mailbox import html_of, text_of
 from tests.support.people import email_method
 from tocsin.incidents.models import Channel
-from tocsin.incidents.services import acknowledge, declare, resolve
+from tocsin.incidents.services import acknowledge, cancel, declare, reopen, resolve
 from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.emails.content import page_email, resolution_email
 from tocsin.notify.emails.services import enqueue_page_email, enqueue_team_notification
@@ -125,3 +125,38 @@ def test_a_page_email_needs_an_email_contact_method_of_that_person(incident, mem
     with pytest.raises(ValueError, match="not an e-mail contact method"), transaction.atomic():
         enqueue_page_email(incident, member, telegram, reason="r", idempotency_key="p2")
     assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["reopened", "cancelled"])
+def test_the_team_list_hears_about_a_reopen_and_a_cancel_too(smtp, incident, member, lead, change):
+    if change == "reopened":
+        acknowledge(incident=incident, by=member, via=Channel.WEB)
+        resolve(incident=incident, by=member, via=Channel.WEB, resolution="Rolled back")
+        reopen(incident=incident, by=member, via=Channel.WEB, reason="502s are back")
+        subject, said, by = "Reopened: ", "502s are back", member
+    else:
+        cancel(incident=incident, by=lead, via=Channel.WEB, reason="duplicate of INC-1")
+        subject, said, by = "Cancelled: ", "duplicate of INC-1", lead
+    deliver_due(worker_id="test-worker")
+
+    received = [m for m in smtp.to("payments@example.com") if m["Subject"].startswith(subject)]
+    assert [m["Subject"] for m in received] == [
+        f"{subject}[P1] {incident.reference} Checkout returns 502"
+    ]
+    text = text_of(received[0])
+    assert f"by {by} on " in text and said in text
+    assert said in html_of(received[0])
+    assert received[0]["References"] == f"<incident-{incident.pk}.tocsin@example.org>"
+
+
+def test_a_reopened_incident_that_pages_no_one_is_one_email_to_the_list(smtp, payments, lead, p3):
+    incident = declare(title="Slow refunds", severity=p3, team=payments, by=lead)
+    resolve(incident=incident, by=lead, via=Channel.WEB, resolution="Cache warmed")
+    reopen(incident=incident, by=lead, via=Channel.WEB, reason="slow again")
+    deliver_due(worker_id="test-worker")
+    subjects = [m["Subject"] for m in smtp.to("payments@example.com")]
+    assert subjects == [
+        f"[P3] {incident.reference} Slow refunds",
+        f"Resolved: [P3] {incident.reference} Slow refunds",
+        f"Reopened: [P3] {incident.reference} Slow refunds",
+    ]

@@ -91,3 +91,18 @@ def resolution_email(incident: Incident) -> tuple[str, str, str]:
         "footer": f"Sent to the {incident.team.name} list by Tocsin.",
     }
     return (_subject(incident, prefix="Resolved: "), *_render("resolution", context))
+
+
+def change_email(incident: Incident, event) -> tuple[str, str, str]:
+    """For the team's list: the incident was reopened or cancelled, by whom and why."""
+    zone = _zone(None)
+    verb = event.get_kind_display()
+    context = _context(incident, zone=zone) | {
+        "verb": verb,
+        "actor": event.actor_name,
+        "changed_at": _when(event.at, zone),
+        "what": event.message,
+        "preheader": f"{verb} by {event.actor_name}: {event.message}",
+        "footer": f"Sent to the {incident.team.name} list by Tocsin.",
+    }
+    return (_subject(incident, prefix=f"{verb}: "), *_render("change", context))

@@ -81,3 +81,16 @@ def enqueue_resolution_email(incident: Incident, event: TimelineEvent) -> Outbox
         idempotency_key=f"resolution:{incident.pk}:{event.pk}",
         data={"event": event.pk},
     )
+
+
+def enqueue_change_email(incident: Incident, event: TimelineEvent) -> OutboxMessage | None:
+    """Tell the team's e-mail list that `incident` was reopened or cancelled; None without one."""
+    if not incident.team.email:
+        return None
+    return _mail_the_team(
+        incident,
+        content.change_email(incident, event),
+        purpose=Purpose.TEAM_NOTIFICATION,
+        idempotency_key=f"{event.kind}:{incident.pk}:{event.pk}",
+        data={"event": event.pk},
+    )
