@@ -22,7 +22,12 @@ from tocsin.incidents.services import (
 from tocsin.notify.models import ChatChannel, OutboxMessage, Purpose
 from tocsin.oncall.escalation.engine import run_due_escalations
 from tocsin.oncall.escalation.models import AcknowledgementTimer, EscalationRun, RunState
-from tocsin.oncall.escalation.services import set_notification_rules
+from tocsin.oncall.escalation.services import (
+    LevelSpec,
+    TargetSpec,
+    create_policy,
+    set_notification_rules,
+)
 
 
 def _declare(payments, severity, lead):
@@ -243,6 +248,39 @@ def test_the_incident_page_shows_the_next_level_and_when_it_stopped(
     acknowledge(incident=incident, by=member, via=Channel.WEB)
     card = _paging_card(client, incident)
     assert "Escalation stopped: acknowledged by Bob Okafor" in card
+
+
+def test_the_paging_card_shows_the_passes_still_to_come_and_the_real_end(
+    clock, client, payments, p1, lead, member, primary
+):
+    create_policy(
+        team=payments,
+        name="Three passes",
+        by=lead,
+        repeat=2,
+        levels=[
+            LevelSpec(timedelta(minutes=5), [TargetSpec("schedule", schedule=primary)]),
+            LevelSpec(timedelta(minutes=5), [TargetSpec("user", user=lead)]),
+        ],
+    )
+    client.force_login(lead)
+    incident = _declare(payments, p1, lead)
+    run_due_escalations()  # 10:00 pass 1, level 1
+    clock.shift(timedelta(minutes=5))
+    run_due_escalations()  # 10:05 pass 1, level 2: the last level of the first pass
+
+    card = _paging_card(client, incident)
+    assert "pass 1 of 3" in card
+    assert "Level 1 (pass 2 of 3) is paged at" in card and "10:10" in card
+    assert "The escalation ends at" in card and "10:30" in card
+    assert "ends at" not in card.split("10:10")[0]  # no end promised before the next pass
+
+    for _ in range(4):  # 10:10 and 10:15 (pass 2), 10:20 and 10:25 (pass 3)
+        clock.shift(timedelta(minutes=5))
+        run_due_escalations()
+    card = _paging_card(client, incident)
+    assert "pass 3 of 3" in card
+    assert "The escalation ends at" in card and "10:30" in card
 
 
 def test_the_incident_page_says_when_an_acknowledged_incident_triggers_again(

@@ -69,25 +69,51 @@ def escalation_path(team: Team, severity: Severity, instant: datetime) -> Escala
 
 
 @dataclass
+class NextStep:
+    """A level the run will page if nobody acknowledges first."""
+
+    at: datetime
+    level: int
+    pass_number: int
+
+
+@dataclass
 class EscalationStatus:
     """What the incident page says about paging: the latest run, its next step, the timeout."""
 
     pages_oncall: bool
     run: EscalationRun | None
-    next_level: int | None  # the level paged at run.next_at
+    next_step: NextStep | None  # what run.next_at brings; None: the end
+    ends_at: datetime | None  # when the run ends if nobody acknowledges
     passes: int
     retrigger_at: datetime | None
     explanation: str
+
+
+def _what_is_to_come(run: EscalationRun) -> tuple[NextStep | None, datetime]:
+    """The step due at run.next_at and the end, walking the snapshot as the engine will: after
+    the last level, the first again while passes remain, then the end (a run that is late
+    starts its next wait when it pages, so these are the earliest times)."""
+    levels, repeat = run.snapshot["levels"], run.snapshot["policy"]["repeat"]
+    at, level, passes_done = run.next_at, run.level_index, run.repeat_index
+    steps = []
+    while True:
+        if level >= len(levels):
+            if passes_done >= repeat:
+                return (steps[0] if steps else None), at
+            passes_done, level = passes_done + 1, 0
+        steps.append(NextStep(at, levels[level]["position"], passes_done + 1))
+        at += timedelta(seconds=levels[level]["delay_seconds"])
+        level += 1
 
 
 def escalation_status(incident: Incident) -> EscalationStatus:
     run = EscalationRun.objects.filter(incident=incident).first()  # newest first
     timer = AcknowledgementTimer.objects.filter(incident=incident, due_at__isnull=False).first()
     passes = (run.snapshot["policy"]["repeat"] + 1) if run else 0
-    next_level = None
-    if run is not None and run.state == RunState.ACTIVE:
-        levels = run.snapshot["levels"]
-        next_level = levels[run.level_index]["position"] if run.level_index < len(levels) else None
+    next_step = ends_at = None
+    if run is not None and run.state == RunState.ACTIVE and run.next_at is not None:
+        next_step, ends_at = _what_is_to_come(run)
     if not incident.severity.pages_oncall:
         explanation = f"{incident.severity} does not page on-call; the team's e-mail list is told"
     elif run is None:
@@ -97,7 +123,8 @@ def escalation_status(incident: Incident) -> EscalationStatus:
     return EscalationStatus(
         incident.severity.pages_oncall,
         run,
-        next_level,
+        next_step,
+        ends_at,
         passes,
         timer.due_at if timer else None,
         explanation,
