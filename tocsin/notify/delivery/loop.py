@@ -30,7 +30,7 @@ from tocsin.notify import channels
 from tocsin.notify.channels import NotYet, PermanentError, TransientError, Unreachable
 from tocsin.notify.emails.content import page_email
 from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
-from tocsin.notify.outbox.pages import no_longer_needed, record_dropped
+from tocsin.notify.outbox.pages import no_longer_needed, record_delivered, record_dropped
 
 from .signals import delivery_failed, delivery_sent
 
@@ -125,14 +125,20 @@ def _mark_sent(message: OutboxMessage, provider_message_id: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         # Unconditional on the claim: it was delivered, whoever holds the row now.
-        OutboxMessage.objects.filter(pk=message.pk).exclude(state=OutboxState.SENT).update(
-            state=OutboxState.SENT,
-            sent_at=now,
-            provider_message_id=provider_message_id[:255],
-            last_error="",
+        marked = (
+            OutboxMessage.objects.filter(pk=message.pk)
+            .exclude(state=OutboxState.SENT)
+            .update(
+                state=OutboxState.SENT,
+                sent_at=now,
+                provider_message_id=provider_message_id[:255],
+                last_error="",
+            )
         )
         message.state, message.sent_at = OutboxState.SENT, now
         message.provider_message_id = provider_message_id
+        if marked and message.purpose == Purpose.PAGE and message.incident is not None:
+            record_delivered(message)
         delivery_sent.send(sender=OutboxMessage, message=message)
 
 

@@ -4,6 +4,7 @@ cancelled has its queued pages dropped, never sent, with the reason on the row a
 Team notifications, resolution notices, chat posts and webhooks are never dropped: only pages.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tocsin.incidents.models import Channel, Event, Incident, Status
@@ -34,8 +35,7 @@ def no_longer_needed(incident: Incident) -> str | None:
 
 def not_sent_line(message: OutboxMessage, reason: str) -> str:
     """ "Page to Bob Okafor via e-mail not sent: INC-4 was acknowledged by Bob Okafor at …"."""
-    method = message.data.get("method") or message.get_channel_display().lower()
-    return f"Page to {message.recipient or 'someone'} via {method} not sent: {reason}"
+    return f"Page to {message.recipient or 'someone'} via {_method(message)} not sent: {reason}"
 
 
 def record_dropped(message: OutboxMessage, reason: str) -> None:
@@ -54,6 +54,60 @@ def record_dropped(message: OutboxMessage, reason: str) -> None:
             "page_dropped": True,
         },
     )
+
+
+def _method(message: OutboxMessage) -> str:
+    return message.data.get("method") or message.get_channel_display().lower()
+
+
+def record_delivered(message: OutboxMessage) -> None:
+    """In the transaction that marks a page sent: "Page delivered to Bob Okafor via e-mail"."""
+    record(
+        message.incident,
+        Event.PAGE_DELIVERED,
+        actor=None,
+        via=Channel.SYSTEM,
+        system="Escalation",
+        message=f"Page delivered to {message.recipient or 'someone'} via {_method(message)}",
+        data={
+            "outbox_message": message.pk,
+            "recipient": message.recipient_id,
+            "channel": message.channel,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class FailingPage:
+    """A page still waiting whose last attempts failed, as the paging card shows it."""
+
+    text: str  # "Delivery to Bob Okafor via e-mail failing: …; attempt 5"
+    next_try_at: datetime
+
+
+def failing_pages(incident: Incident) -> list[FailingPage]:
+    """The incident's pages that are being retried, oldest first; never naming an address."""
+    waiting = (
+        OutboxMessage.objects.filter(
+            incident=incident,
+            purpose=Purpose.PAGE,
+            state__in=(OutboxState.PENDING, OutboxState.SENDING),
+        )
+        .exclude(last_error="")
+        .select_related("recipient")
+        .order_by("id")
+    )
+    failing = []
+    for message in waiting:
+        error = message.last_error.replace(message.address, "the recipient")
+        failing.append(
+            FailingPage(
+                f"Delivery to {message.recipient or 'someone'} via {_method(message)} failing: "
+                f"{error}; attempt {message.attempts}",
+                message.next_attempt_at,
+            )
+        )
+    return failing
 
 
 def drop_queued_pages(incident: Incident, *, reason: str) -> int:
