@@ -11,6 +11,10 @@ while it waited in the batch is skipped, not sent twice.
 A worker that dies leaves its rows `sending`; once their lease is over (CLAIM_LEASE for those it
 had not tried, LEASE for the one it was sending), they are due again and another worker sends
 them, with the same Message-ID (see docs/operations.md).
+
+A page is checked against its incident just before it is sent: one that no longer needs anyone
+(acknowledged, resolved, cancelled) is dropped instead, and a page e-mail is rendered from the
+incident as it is then, not as it was when it was queued.
 """
 
 import logging
