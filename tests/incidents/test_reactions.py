@@ -66,11 +66,13 @@ def test_acknowledging_tells_the_webhooks_before_anything_the_acknowledgement_ca
 
     # The engine's remark was recorded while the acknowledgement's reactions ran, but its own
     # reactions waited until every reaction to the acknowledgement was done.
-    assert [kind for kind, _ in spy] == [Event.ACKNOWLEDGED, Event.ESCALATION]
+    # (The engine's remarks: the escalation stopped, and the page still queued is not sent.)
+    assert [kind for kind, _ in spy] == [Event.ACKNOWLEDGED, Event.ESCALATION, Event.ESCALATION]
     assert spy[0][1] == [*before, "incident.acknowledged"]
     assert _webhook_types() == [*before, "incident.acknowledged"]
-    stopped = paging_incident.timeline.get(kind=Event.ESCALATION)
+    stopped, not_sent = paging_incident.timeline.filter(kind=Event.ESCALATION).order_by("id")
     assert stopped.message == "Escalation stopped: acknowledged by Bob Okafor"
+    assert not_sent.message.startswith("Page to Bob Okafor via e-mail not sent: ")
     assert stopped.actor is None and stopped.actor_name == "Escalation"
 
 

@@ -230,7 +230,9 @@ class Event(models.TextChoices):
     ROLE_REMOVED = "role_removed", "Role removed"
     NOTE = "note", "Note"
     ALERT = "alert", "Alert"
-    PAGE_SENT = "page_sent", "Page sent"
+    # Asked for: the page is in the outbox. PAGE_DELIVERED when the provider accepted it.
+    PAGE_SENT = "page_sent", "Paging"
+    PAGE_DELIVERED = "page_delivered", "Page delivered"
     PAGE_FAILED = "page_failed", "Page failed"
     # Written by the escalation engine, not by a person: escalation stopped, a level that
     # reached nobody, the end of the policy.

@@ -39,7 +39,7 @@ def test_level_one_is_paged_at_once_with_the_reason(clock, payments, p1, lead, p
     run_due_escalations()
 
     assert pages(incident) == [
-        "Paged Bob Okafor via e-mail (level 1: on call in 'Payments Europe/Berlin')"
+        "Paging Bob Okafor via e-mail (level 1: on call in 'Payments Europe/Berlin')"
     ]
     assert paged_addresses() == ["bob@example.com"]
     message = OutboxMessage.objects.get()
@@ -63,7 +63,7 @@ def test_level_two_is_paged_five_minutes_later_without_acknowledgement(
     clock.shift(timedelta(seconds=1))
     run_due_escalations()
     assert paged_addresses() == ["bob@example.com", "alice@example.com"]
-    assert pages(incident)[-1] == "Paged Alice Novak via e-mail (level 2: named in the policy)"
+    assert pages(incident)[-1] == "Paging Alice Novak via e-mail (level 2: named in the policy)"
 
 
 def test_the_policy_repeats_then_ends_with_a_note(clock, payments, p1, lead, policy):
@@ -80,7 +80,7 @@ def test_the_policy_repeats_then_ends_with_a_note(clock, payments, p1, lead, pol
         "alice@example.com",
     ]
     assert pages(incident)[2] == (
-        "Paged Bob Okafor via e-mail (level 1, pass 2: on call in 'Payments Europe/Berlin')"
+        "Paging Bob Okafor via e-mail (level 1, pass 2: on call in 'Payments Europe/Berlin')"
     )
     run = EscalationRun.objects.get(incident=incident)
     assert run.state == RunState.EXHAUSTED and run.next_at is None

@@ -56,7 +56,7 @@ def test_raising_a_p3_to_p1_starts_paging_at_once(clock, payments, p1, p3, lead,
 
     assert paged_addresses() == ["bob@example.com"]
     assert pages(incident) == [
-        "Paged Bob Okafor via e-mail (level 1: on call in 'Payments Europe/Berlin')"
+        "Paging Bob Okafor via e-mail (level 1: on call in 'Payments Europe/Berlin')"
     ]
 
 

@@ -353,5 +353,5 @@ def test_editing_or_deleting_a_policy_leaves_a_running_escalation_alone(
     # The run goes on with its snapshot: level 2 (Alice) after 5 minutes, not Erin.
     clock.shift(timedelta(minutes=5))
     run_due_escalations()
-    assert incident.timeline.filter(message__startswith="Paged Alice Novak").exists()
-    assert not incident.timeline.filter(message__startswith="Paged Erin Walsh").exists()
+    assert incident.timeline.filter(message__startswith="Paging Alice Novak").exists()
+    assert not incident.timeline.filter(message__startswith="Paging Erin Walsh").exists()

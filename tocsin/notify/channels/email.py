@@ -79,7 +79,7 @@ def classify(error: Exception, address: str):
     """Sort a failure while sending one message into transient (try again) or permanent."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(error.recipients.values()), (0, b""))
-        return _by_code(code, reply, f"the mail server refused {address}")
+        return _by_code(code, reply, "the mail server refused the recipient")
     if isinstance(error, smtplib.SMTPSenderRefused):
         # The sender is the same for every message: a setting to fix, not this message's fault.
         return Unreachable(
@@ -97,7 +97,7 @@ def classify(error: Exception, address: str):
     if isinstance(error, OSError):
         return TransientError(f"the connection to the mail server {_server()} failed: {error}")
     if isinstance(error, ValueError):  # an address Django will not put in a header
-        return PermanentError(f"{address!r} cannot be used as an e-mail address: {error}")
+        return PermanentError(f"the address cannot be used as an e-mail address: {error}")
     return TransientError(f"unexpected {type(error).__name__}: {error}")
 
 
@@ -138,7 +138,7 @@ class Sender:
         try:
             validate_email(message.address)
         except ValidationError:
-            raise PermanentError(f"{message.address!r} is not a valid e-mail address") from None
+            raise PermanentError("the address is not a valid e-mail address") from None
         if self.connection is None:
             self.connection = self._open()
         try:

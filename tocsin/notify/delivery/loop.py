@@ -11,6 +11,10 @@ while it waited in the batch is skipped, not sent twice.
 A worker that dies leaves its rows `sending`; once their lease is over (CLAIM_LEASE for those it
 had not tried, LEASE for the one it was sending), they are due again and another worker sends
 them, with the same Message-ID (see docs/operations.md).
+
+A page is checked against its incident just before it is sent: one that no longer needs anyone
+(acknowledged, resolved, cancelled) is dropped instead, and a page e-mail is rendered from the
+incident as it is then, not as it was when it was queued.
 """
 
 import logging
@@ -24,11 +28,13 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tocsin.incidents.models import Channel, Event
+from tocsin.incidents.models import Channel, Event, Incident
 from tocsin.incidents.services import record
 from tocsin.notify import channels
 from tocsin.notify.channels import NotYet, PermanentError, TransientError, Unreachable
-from tocsin.notify.outbox.models import OutboxMessage, OutboxState, Purpose
+from tocsin.notify.emails.content import page_email
+from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
+from tocsin.notify.outbox.pages import no_longer_needed, record_delivered, record_dropped
 
 from .signals import delivery_failed, delivery_sent
 
@@ -56,6 +62,7 @@ class Report:
     failed: int = 0
     deferred: int = 0  # claimed but not tried: channel unreachable or the batch ran out of time
     lost: int = 0  # the lease ran out before the message's turn and another worker has it
+    dropped: int = 0  # a page whose incident no longer needed anyone
 
     def __iadd__(self, other: "Report") -> "Report":
         for field in fields(self):
@@ -122,14 +129,20 @@ def _mark_sent(message: OutboxMessage, provider_message_id: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         # Unconditional on the claim: it was delivered, whoever holds the row now.
-        OutboxMessage.objects.filter(pk=message.pk).exclude(state=OutboxState.SENT).update(
-            state=OutboxState.SENT,
-            sent_at=now,
-            provider_message_id=provider_message_id[:255],
-            last_error="",
+        marked = (
+            OutboxMessage.objects.filter(pk=message.pk)
+            .exclude(state=OutboxState.SENT)
+            .update(
+                state=OutboxState.SENT,
+                sent_at=now,
+                provider_message_id=provider_message_id[:255],
+                last_error="",
+            )
         )
         message.state, message.sent_at = OutboxState.SENT, now
         message.provider_message_id = provider_message_id
+        if marked and message.purpose == Purpose.PAGE and message.incident is not None:
+            record_delivered(message)
         delivery_sent.send(sender=OutboxMessage, message=message)
 
 
@@ -151,12 +164,20 @@ def _give_back(message: OutboxMessage, note: str, *, at: datetime, uncount=False
 
 
 def describe_failure(message: OutboxMessage, reason: str) -> str:
-    """The timeline line: "Page to Bob Okafor via e-mail (bob@example.com) failed: …"."""
+    """The timeline line: "Page to Bob Okafor via e-mail failed: …".
+
+    It names the person and the channel, never the address: the timeline is shown to viewers,
+    and the address stays on the outbox row (the delivery log).
+    """
     channel = message.get_channel_display().lower()
-    method = message.data.get("method") or f"{channel} ({message.address})"
     if message.purpose == Purpose.PAGE:
-        person = message.recipient or message.address
+        if message.address:
+            reason = reason.replace(message.address, "the recipient")
+        method = message.data.get("method") or channel
+        person = message.recipient or "someone"
         return f"Page to {person} via {method} failed: {reason}"
+    # A team's list, chat or webhook is no one's private address.
+    method = message.data.get("method") or f"{channel} ({message.address})"
     return f"{message.get_purpose_display()} via {method} failed: {reason}"
 
 
@@ -182,7 +203,6 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
                     "purpose": message.purpose,
                     "channel": message.channel,
                     "recipient": message.recipient_id,
-                    "address": message.address,
                     "delivery_failed": True,
                 },
             )
@@ -191,8 +211,38 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
     return True
 
 
+def _drop_if_not_needed(message: OutboxMessage) -> bool:
+    """A page, just before it is sent: drop it if its incident no longer needs anyone, else
+    render it again from the incident as it is now. True if it was dropped."""
+    if message.purpose != Purpose.PAGE or message.incident_id is None:
+        return False
+    incident = Incident.objects.select_related(
+        "severity", "team", "acknowledged_by", "resolved_by"
+    ).get(pk=message.incident_id)
+    message.incident = incident
+    reason = no_longer_needed(incident)
+    if reason is None:
+        if message.channel == OutboxChannel.EMAIL and message.recipient is not None:
+            subject, text, html = page_email(
+                incident, message.recipient, reason=message.data.get("reason", "")
+            )
+            message.subject, message.body_text, message.body_html = subject[:255], text, html
+            _mine(message).update(subject=message.subject, body_text=text, body_html=html)
+        return False
+    with transaction.atomic():
+        if not _mine(message).update(state=OutboxState.DROPPED, last_error=reason[:2000]):
+            return False
+        message.state, message.last_error = OutboxState.DROPPED, reason
+        record_dropped(message, reason)
+    logger.info("outbox message %s dropped: %s", message.pk, reason)
+    return True
+
+
 def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable | None:
     """One attempt at one message; returns the error if its whole channel is unreachable."""
+    if _drop_if_not_needed(message):
+        report.dropped += 1
+        return None
     if not _start_attempt(message):
         report.lost += 1
         return None
@@ -279,13 +329,14 @@ def deliver_due(
             sender.close()
     if report.claimed:
         logger.info(
-            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost",
+            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost, %s dropped",
             report.claimed,
             report.sent,
             report.retried,
             report.failed,
             report.deferred,
             report.lost,
+            report.dropped,
         )
     return report
 

@@ -29,7 +29,7 @@ def enqueue_page_email(
         user,
         contact_method,
         channel=OutboxChannel.EMAIL,
-        method=f"e-mail ({contact_method.address})",
+        method="e-mail",
         reason=reason,
         idempotency_key=idempotency_key,
         subject=subject,

@@ -27,6 +27,9 @@ class OutboxState(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # A page whose incident no longer needed anyone (acknowledged, resolved, cancelled) before it
+    # was sent; `last_error` says why. Only pages are ever dropped.
+    DROPPED = "dropped", "Dropped"
 
 
 class OutboxMessage(models.Model):
@@ -34,8 +37,9 @@ class OutboxMessage(models.Model):
 
     A worker claims it (state `sending`, `next_attempt_at` = the end of its lease), sends it
     outside any transaction, then marks it `sent`, or `pending` again with a later
-    `next_attempt_at`, or `failed`. A `sending` row whose lease has run out belongs to a worker
-    that died mid-send and is claimed again.
+    `next_attempt_at`, or `failed`; a page whose incident no longer needs anyone is `dropped`.
+    A `sending` row whose lease has run out belongs to a worker that died mid-send and is
+    claimed again.
     """
 
     idempotency_key = models.CharField(

@@ -77,7 +77,8 @@ def enqueue_page(
 ) -> OutboxMessage:
     """Page `user` at one of their own contact methods, whatever its channel.
 
-    `method` names the contact method on the timeline ("e-mail (bob@example.com)"), `reason`
+    `method` names the channel on the timeline ("e-mail"; never the address, which a viewer
+    must not see and which stays on the row), `reason`
     says why this person; the escalation engine reads `contact_method` back when the page fails.
     """
     if contact_method.user_id != user.pk:

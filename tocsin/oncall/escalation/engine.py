@@ -50,7 +50,14 @@ def has_active_escalation(incident: Incident) -> bool:
 def stop_escalation(
     incident: Incident, *, reason: str, now: datetime | None = None, quiet: bool = False
 ) -> int:
-    """End the incident's active escalation; say so on the timeline unless `quiet`."""
+    """End the incident's active escalation; say so on the timeline unless `quiet`.
+
+    Unless `quiet` (a restart, which pages again at once), the incident's pages still waiting
+    in the outbox are dropped in this transaction, each with a timeline line saying why.
+    """
+    # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
+    from tocsin.notify.outbox.pages import drop_queued_pages, no_longer_needed
+
     now = now or timezone.now()
     runs = list(EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE))
     for run in runs:
@@ -69,6 +76,10 @@ def stop_escalation(
                 message=f"Escalation stopped: {reason}",
                 data={"escalation": "stopped", "run": run.pk},
             )
+    if not quiet:
+        drop_queued_pages(
+            incident, reason=no_longer_needed(incident) or f"the escalation stopped: {reason}"
+        )
     return len(runs)
 
 

@@ -125,7 +125,7 @@ def send_page(
     engine_record(
         incident,
         Event.PAGE_SENT,
-        message=f"Paged {user} via {kind} ({why})",
+        message=f"Paging {user} via {kind} ({why})",
         data={
             **data,
             "user": user.pk,

@@ -1,7 +1,7 @@
 """Paging as people see it: who would be paged, before anything happens, and where an
 incident's escalation stands now."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tocsin.accounts.models import Team
@@ -88,6 +88,7 @@ class EscalationStatus:
     passes: int
     retrigger_at: datetime | None
     explanation: str
+    failing: list = field(default_factory=list)  # pages being retried (notify's FailingPage)
 
 
 def _what_is_to_come(run: EscalationRun) -> tuple[NextStep | None, datetime]:
@@ -120,6 +121,9 @@ def escalation_status(incident: Incident) -> EscalationStatus:
         explanation = f"{incident.team.name} has no escalation policy: nobody was paged"
     else:
         explanation = ""
+    # Imported here: notify builds on incidents and accounts, and oncall only calls into it.
+    from tocsin.notify.outbox.pages import failing_pages
+
     return EscalationStatus(
         incident.severity.pages_oncall,
         run,
@@ -128,4 +132,5 @@ def escalation_status(incident: Incident) -> EscalationStatus:
         passes,
         timer.due_at if timer else None,
         explanation,
+        failing_pages(incident),
     )
