@@ -117,7 +117,7 @@ def drop_queued_pages(incident: Incident, *, reason: str) -> int:
     the incident again just before it sends. Returns how many were dropped.
     """
     waiting = list(
-        OutboxMessage.objects.select_for_update()
+        OutboxMessage.objects.select_for_update(of=("self",))
         .filter(incident=incident, purpose=Purpose.PAGE, state=OutboxState.PENDING)
         .select_related("recipient")
         .order_by("id")
