@@ -49,6 +49,10 @@ _CODES = {
 }
 
 
+def wants_json(request) -> bool:
+    return request.path.startswith(_JSON_PREFIXES)
+
+
 def database_unavailable(request, exception: Exception) -> HttpResponse | None:
     """A database that cannot be reached (stopped, restarting, locked) is a 503 with Retry-After,
     logged in one line, never a 500 with a traceback; None for any other exception."""
@@ -60,7 +64,7 @@ def database_unavailable(request, exception: Exception) -> HttpResponse | None:
     if request.path.startswith("/v2/"):
         body = {"status": "unavailable", "message": _UNAVAILABLE, "errors": [_UNAVAILABLE]}
         return JsonResponse(body, status=503, headers=headers)
-    if request.path.startswith(_JSON_PREFIXES):
+    if wants_json(request):
         return error_response(503, "database_unavailable", _UNAVAILABLE, headers=headers)
     page = f"<!doctype html><title>Tocsin is unavailable</title><p>{_UNAVAILABLE}.</p>"
     return HttpResponse(page, status=503, headers=headers)
@@ -77,10 +81,6 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         return database_unavailable(request, exception)
-
-
-def wants_json(request) -> bool:
-    return request.path.startswith(_JSON_PREFIXES)
 
 
 class JsonErrorsMiddleware:
@@ -106,7 +106,4 @@ class JsonErrorsMiddleware:
         code, message = _CODES.get(response.status_code, ("error", "the request failed"))
         message = message.format(method=request.method, path=request.path, allow=allow)
         headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
-        if request.path.startswith("/v2/") and response.status_code == 405:
-            body = {"status": "invalid event", "message": "Event object is invalid"}
-            return JsonResponse({**body, "errors": [message]}, status=405, headers=headers)
         return error_response(response.status_code, code, message, headers=headers)

@@ -11,14 +11,19 @@ from .models import Membership, Team, User
 router = Router(tags=["teams and people"])
 
 
-def user_by_reference(reference: UserRef, *, field: str) -> User:
-    """The active user behind an e-mail address or a numeric id named in a request body."""
+def active_user(reference: UserRef) -> User | None:
+    """The active user behind an e-mail address or a numeric id, or None."""
     text = str(reference).strip()
     users = User.objects.filter(is_active=True)
     if (number := whole_number(text)) is not None:
-        user = users.filter(pk=number).first()
-    else:
-        user = users.filter(email__iexact=text).first()
+        return users.filter(pk=number).first()
+    return users.filter(email__iexact=text).first()
+
+
+def user_by_reference(reference: UserRef, *, field: str) -> User:
+    """The active user behind an e-mail address or a numeric id named in a request body."""
+    user = active_user(reference)
+    text = str(reference).strip()
     if user is None:
         raise ValidationFailed(
             f"no user {text!r}: name a person by e-mail address or user id", field=field

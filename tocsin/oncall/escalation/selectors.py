@@ -97,13 +97,13 @@ def _what_is_to_come(run: EscalationRun) -> tuple[NextStep | None, datetime]:
     starts its next wait when it pages, so these are the earliest times)."""
     levels, repeat = run.snapshot["levels"], run.snapshot["policy"]["repeat"]
     at, level, passes_done = run.next_at, run.level_index, run.repeat_index
-    steps = []
+    first = None
     while True:
         if level >= len(levels):
             if passes_done >= repeat:
-                return (steps[0] if steps else None), at
+                return first, at
             passes_done, level = passes_done + 1, 0
-        steps.append(NextStep(at, levels[level]["position"], passes_done + 1))
+        first = first or NextStep(at, levels[level]["position"], passes_done + 1)
         at += timedelta(seconds=levels[level]["delay_seconds"])
         level += 1
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
+from tocsin.accounts.api import active_user
 from tocsin.accounts.models import ContactMethod, User
 from tocsin.errors import NotFound
 from tocsin.schemas import ERRORS, Input, UserOut
-from tocsin.validation import whole_number
 
 from .. import services as policies
 from ..targets import rules_of
@@ -103,16 +103,10 @@ def _replace(user: User, by: User, payload: RulesIn) -> dict:
 
 
 def _person(ref: str) -> User:
-    text = ref.strip()
-    users = User.objects.filter(is_active=True)
-    number = whole_number(text)
-    user = (
-        users.filter(pk=number).first()
-        if number is not None
-        else users.filter(email__iexact=text).first()
-    )
+    """A person named in the address: unknown is 404, as for any resource."""
+    user = active_user(ref)
     if user is None:
-        raise NotFound(f"no user {text!r}")
+        raise NotFound(f"no user {ref.strip()!r}")
     return user
 
 
