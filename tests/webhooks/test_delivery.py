@@ -302,3 +302,10 @@ def test_a_retry_after_date_is_honoured_too(hook, receiver, new_incident, travel
     [message] = _webhook_messages()
     wait = message.next_attempt_at - timezone.now()
     assert timedelta(seconds=89) <= wait <= timedelta(seconds=90)
+
+
+@pytest.mark.parametrize("header", ["²", "٣", "soon", ""])
+def test_a_retry_after_that_is_not_seconds_or_a_date_is_ignored(header):
+    from tocsin.webhooks.sender import retry_after
+
+    assert retry_after(header) is None

@@ -20,6 +20,7 @@ import httpx
 from django.conf import settings
 
 from tocsin.notify.channels import PermanentError, TransientError
+from tocsin.validation import whole_number
 
 from . import destinations, transport
 from .masking import masked_url
@@ -58,8 +59,8 @@ def retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if (seconds := whole_number(value)) is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

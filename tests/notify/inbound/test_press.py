@@ -68,3 +68,12 @@ def test_chat_accounts_map_to_people_by_link_or_verified_email(member, outsider)
     assert user_for("telegram", "222") is None
     assert user_for("telegram", "333") is None, "an id typed in, never linked"
     assert user_for("slack", "U1", email="CAROL@corp.example") == outsider
+
+
+@pytest.mark.parametrize(
+    "data", ["ack:²", "ack:٣", "ack:99999999999999999999999", "ack:", "nope:1"]
+)
+def test_a_button_that_is_not_tocsins_is_refused_by_name(payments, p3, lead, member, data):
+    declare(title="Slow refunds", severity=p3, team=payments, by=lead)
+    outcome = press(data, member, via=Channel.TELEGRAM)
+    assert outcome.text == "This button is not one of Tocsin's."

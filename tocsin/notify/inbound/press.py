@@ -13,6 +13,7 @@ from tocsin.errors import DomainError
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Incident
 from tocsin.notify.chat_cards.card import ACKNOWLEDGE, ACTIONS, shorten
+from tocsin.validation import whole_number
 
 RESOLVED_FROM_CHAT = "Resolved from chat"
 ANSWER_LIMIT = 200  # characters in Telegram's answer to a callback query
@@ -58,9 +59,10 @@ def user_with_email(email: str) -> User | None:
 def press(data: str, user: User | None, *, via: str) -> Outcome:
     """Carry out a button's action as `user`, through the same services as the web."""
     action, _, pk = (data or "").partition(":")
-    if action not in ACTIONS or not pk.isdigit():
+    number = whole_number(pk)
+    if action not in ACTIONS or number is None:
         return Outcome(False, "This button is not one of Tocsin's.")
-    incident = Incident.objects.filter(pk=int(pk)).select_related("team").first()
+    incident = Incident.objects.filter(pk=number).select_related("team").first()
     if incident is None:
         return Outcome(False, "That incident no longer exists.")
     if user is None:
