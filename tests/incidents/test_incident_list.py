@@ -6,7 +6,7 @@ from django.urls import reverse
 from tests.support.web import body
 from tocsin.incidents import services
 from tocsin.incidents.models import Channel, Severity
-from tocsin.incidents.views import PAGE_SIZE
+from tocsin.pages.views import PAGE_SIZE
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def test_declaring_opens_a_triggered_incident_with_the_declarer_as_commander(inc
     assert incident.reference == f"INC-{incident.pk}"
     assert incident.reported_by == lead
     assert incident.commander() == lead
-    assert kinds(incident) == [Event.CREATED, Event.ROLE_ASSIGNED]
+    # Payments has no escalation policy: the engine says it pages the team's leads instead.
+    assert kinds(incident) == [Event.CREATED, Event.ESCALATION, Event.ROLE_ASSIGNED]
     created = incident.timeline.first()
     assert created.actor == lead and created.via == Channel.WEB
     assert "P1 Critical for Payments" in created.message
@@ -125,8 +126,10 @@ def test_resolving_fills_in_who_and_when_from_the_owner(incident, lead, member):
     )
     assert kinds(incident) == [
         Event.CREATED,
+        Event.ESCALATION,  # paging the leads: Payments has no policy
         Event.ROLE_ASSIGNED,
         Event.ACKNOWLEDGED,
+        Event.ESCALATION,  # stopped: acknowledged
         Event.NOTE,
         Event.RESOLVED,
     ]

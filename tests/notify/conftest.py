@@ -106,3 +106,10 @@ def room(payments):
     return ChatChannel.objects.create(
         team=payments, kind="slack", chat_id=slack_support.CHANNEL, name="#payments-incidents"
     )
+
+
+@pytest.fixture
+def incident(policy, incident):
+    """The shared P1, declared for a Payments that has an escalation policy: nothing is queued
+    until the engine runs, so each test's outbox holds only what it queues itself."""
+    return incident

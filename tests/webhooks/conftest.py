@@ -110,3 +110,10 @@ def new_incident(payments, lead, p1, checkout):
         )
 
     return make
+
+
+@pytest.fixture
+def incident(policy, incident):
+    """The shared P1, declared for a Payments that has an escalation policy: nothing is queued
+    until the engine runs, so each test's outbox holds only what it queues itself."""
+    return incident

@@ -31,7 +31,7 @@ def _log(message: OutboxMessage) -> list[DeliveryAttempt]:
 
 
 def test_an_incident_from_declaration_to_resolution_arrives_signed(
-    hook, receiver, payments, lead, member, p1, checkout
+    hook, receiver, payments, policy, lead, member, p1, checkout
 ):
     webhook = hook("/ops")
     incident = declare(

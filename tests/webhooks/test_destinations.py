@@ -291,7 +291,7 @@ def _only_message() -> OutboxMessage:
 
 
 def test_a_name_that_resolves_to_an_internal_address_is_refused_when_sent(
-    receiver, admin, dns, new_incident, api_as
+    receiver, admin, dns, new_incident, api_as, policy
 ):
     dns["hooks.test"] = ["10.0.0.1"]
     webhook = _named_hook(receiver, admin, "hooks.test")

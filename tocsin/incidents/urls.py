@@ -5,7 +5,6 @@ from . import views
 # The incident page itself (incidents/<pk>/, "incident-detail") is in tocsin/pages/.
 urlpatterns = [
     path("", views.home, name="home"),
-    path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_declare, name="incident-declare"),
     path("incidents/<int:pk>/live/", views.incident_live, name="incident-live"),
     path(

@@ -10,7 +10,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -24,7 +23,6 @@ from . import services
 from .forms import (
     AssignForm,
     DeclareForm,
-    IncidentFilterForm,
     NoteForm,
     ReasonForm,
     RemoveRoleForm,
@@ -34,32 +32,12 @@ from .forms import (
     StatusForm,
 )
 from .models import Channel, Incident, Role, Status
-from .selectors import incidents_matching
-
-PAGE_SIZE = 25
 
 
 @login_required
 @require_GET
 def home(request):
     return redirect("incident-list")
-
-
-@login_required
-@require_GET
-def incident_list(request):
-    form = IncidentFilterForm(request.GET)
-    filters = form.filters()
-    page = Paginator(incidents_matching(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "incidents/incident_list.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": any(value is not None for value in filters.values()),
-        },
-    )
 
 
 @login_required

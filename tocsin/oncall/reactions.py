@@ -2,7 +2,8 @@
 rows exist, or are stopped, exactly when that change commits. Registered in apps.py, listed in
 tocsin/incidents/reactions.py.
 
-- Declared, reopened or triggered again: a paging severity escalates; another tells the team.
+- Declared, reopened or triggered again: a paging severity escalates (through the team's
+  policy, else to its leads, and its list is told); another tells the team.
 - Severity raised to a paging one while nobody has acknowledged: escalation starts; lowered
   to one that does not page: it stops.
 - Acknowledged or assigned: escalation stops, and the severity's acknowledgement timeout is
@@ -27,13 +28,19 @@ from .escalation.paging import next_contact_method
 
 def page_or_tell_the_team(incident: Incident, event: TimelineEvent) -> None:
     """A paging severity starts escalation; any other e-mails the team's list (a reopen is told
-    by notify's own e-mail)."""
+    by notify's own e-mail). A team without a policy gets both: its leads are paged and its
+    list is told."""
+    reason = None
     if incident.severity.pages_oncall:
-        start_escalation(incident, now=event.at)
-    elif event.kind != Event.REOPENED:
+        run = start_escalation(incident, now=event.at)
+        if run.policy_id is None:
+            reason = f"{incident.team.name} has no escalation policy"
+    else:
+        reason = f"{incident.severity} does not page on-call"
+    if reason and event.kind != Event.REOPENED:
         enqueue_team_notification(
             incident,
-            reason=f"{incident.severity} does not page on-call",
+            reason=reason,
             idempotency_key=f"team-notification:{incident.pk}:{event.pk}",
         )
 

@@ -7,20 +7,24 @@ place; the incident actions post to tocsin.incidents and come back here by redir
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tocsin.accounts import services as accounts
 from tocsin.accounts.forms import ApiTokenForm, ContactMethodForm, ProfileForm
 from tocsin.accounts.models import Team
+from tocsin.accounts.permissions import may_administer
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
 from tocsin.incidents.forms import (
     SETTABLE_STATUSES,
     AssignForm,
+    IncidentFilterForm,
     NoteForm,
     ReasonForm,
     ResolveForm,
@@ -31,6 +35,7 @@ from tocsin.incidents.models import OPEN_STATUSES, Incident, Status
 from tocsin.incidents.selectors import incidents_matching
 from tocsin.incidents.services import TRANSITIONS
 from tocsin.incidents.views import incident_or_404, live_context
+from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_for
 
 # ---------------------------------------------------------------------------------------------
 # The profile: the person's own details and API tokens (accounts), with the links to their
@@ -160,6 +165,35 @@ def team_detail(request, slug: str):
             "memberships": memberships,
             "services": team.services.order_by("name"),
             "open_incidents": incidents_matching(team=team.slug, status="open"),
+            "warning": nobody_on_call(team, timezone.now()),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The incident list (incidents), with a warning for each of the person's teams that has nobody
+# on call (on-call)
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def incident_list(request):
+    form = IncidentFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(incidents_matching(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    teams = Team.objects.order_by("name")
+    if not may_administer(request.user):
+        teams = teams.filter(memberships__user=request.user)
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": any(value is not None for value in filters.values()),
+            "warnings": nobody_on_call_for(teams, timezone.now()),
         },
     )
 

@@ -281,7 +281,7 @@ def test_a_person_who_blocked_the_bot_is_not_reached_and_the_page_fails(
 
     deliver()
 
-    page = OutboxMessage.objects.get(purpose=Purpose.PAGE)
+    page = OutboxMessage.objects.get(purpose=Purpose.PAGE, recipient=member, channel="telegram")
     assert page.state == OutboxState.FAILED
     assert page.last_error.endswith("Forbidden: bot was blocked by the user")
     failure = incident.timeline.get(kind=Event.PAGE_FAILED)

@@ -74,7 +74,10 @@ def test_the_list_shows_each_teams_policies_and_which_one_is_in_use(
     assert "Level 1 Page whoever is on call in Payments Europe/Berlin; then wait 5 min." in page
     assert "Level 2 Page Alice Novak; then wait 5 min and end the escalation." in page
     assert "Repeats 1 time: 2 passes through the levels in all" in page
-    assert "Platform has no escalation policy: its paging incidents page nobody" in page
+    assert (
+        "Platform has no escalation policy: its paging incidents page its leads (else every "
+        "member) and e-mail its list" in page
+    )
 
 
 def test_members_read_but_only_leads_and_admins_get_edit_controls(
@@ -327,7 +330,7 @@ def test_deleting_the_only_policy_warns_that_nobody_will_be_paged(
     client = signed_in(lead)
 
     confirm = page_text(client.get(f"/oncall/policies/{policy.pk}/delete/"))
-    assert "After deleting it, paging incidents of Payments page nobody" in confirm
+    assert "After deleting it, paging incidents of Payments page only its leads" in confirm
 
     client.post(f"/oncall/policies/{policy.pk}/delete/")
 

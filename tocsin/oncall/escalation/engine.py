@@ -19,7 +19,7 @@ from tocsin.incidents.services import retrigger
 from .models import AcknowledgementTimer, EscalationRun, PageStep, RunState, StepState
 from .paging import ENGINE, claim, engine_record, page_person, page_step, remark
 from .services import policy_for
-from .targets import resolve_level, snapshot_of
+from .targets import fallback_explanation, fallback_snapshot, resolve_level, snapshot_of
 
 logger = logging.getLogger("tocsin.oncall")
 
@@ -30,17 +30,21 @@ ACKNOWLEDGED_STATUSES = (Status.ACKNOWLEDGED, Status.IDENTIFIED, Status.MONITORI
 # Starting and stopping
 
 
-def start_escalation(incident: Incident, *, now: datetime | None = None) -> EscalationRun | None:
-    """In the declaring (or reopening) transaction: a run due at once; None without a policy."""
+def start_escalation(incident: Incident, *, now: datetime | None = None) -> EscalationRun:
+    """In the declaring (or reopening) transaction: a run due at once.
+
+    Without a policy, the run pages the team's leads (else every member) and says so.
+    """
     policy = policy_for(incident.team)
-    if policy is None:
-        # Nothing on the timeline: the who-gets-paged page explains it before anything happens.
-        return None
     now = now or timezone.now()
     stop_escalation(incident, reason="restarted", now=now, quiet=True)
-    return EscalationRun.objects.create(
-        incident=incident, policy=policy, snapshot=snapshot_of(policy), next_at=now, started_at=now
+    snapshot = snapshot_of(policy) if policy else fallback_snapshot(incident.team)
+    run = EscalationRun.objects.create(
+        incident=incident, policy=policy, snapshot=snapshot, next_at=now, started_at=now
     )
+    if policy is None:
+        remark(incident, fallback_explanation(incident.team, snapshot), run=run.pk, fallback=True)
+    return run
 
 
 def has_active_escalation(incident: Incident) -> bool:

@@ -231,7 +231,7 @@ def update_policy(
 
 def delete_policy(*, policy: EscalationPolicy, by: User) -> None:
     """Remove a policy. Running escalations keep their snapshot (their link becomes empty);
-    the team's next incidents run its oldest remaining policy, or page nobody."""
+    the team's next incidents run its oldest remaining policy, or page its leads."""
     ensure_manages_team(policy.team, by, action=CHANGE_POLICIES)
     with transaction.atomic():
         EscalationPolicy.objects.filter(pk=policy.pk).delete()

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tocsin.accounts.models import ContactKind, ContactMethod, Team, User
+from tocsin.accounts.models import ContactKind, ContactMethod, MembershipRole, Team, User
+from tocsin.accounts.permissions import is_read_only
 
 from ..schedules.models import Schedule
 from ..schedules.selectors import on_call_at
@@ -29,6 +30,54 @@ def snapshot_of(policy: EscalationPolicy) -> dict:
             for level in levels
         ],
     }
+
+
+# A team without an escalation policy still pages: its leads (else every member), one level
+# repeated like a short policy, so a paging incident always reaches someone who can act.
+FALLBACK_DELAY = timedelta(minutes=5)
+FALLBACK_REPEAT = 2
+
+
+def fallback_leads(team: Team) -> list[User]:
+    """The team's leads who may acknowledge: active, and not read-only."""
+    leads = User.objects.filter(
+        memberships__team=team, memberships__role=MembershipRole.LEAD, is_active=True
+    ).order_by("pk")
+    return [lead for lead in leads if not is_read_only(lead)]
+
+
+def fallback_snapshot(team: Team) -> dict:
+    """For a team without a policy: a one-level snapshot paging its leads, else its members."""
+    leads = fallback_leads(team)
+    if leads:
+        targets = [
+            {"kind": "user", "id": lead.pk, "name": str(lead), "reason": f"lead of {team.name}"}
+            for lead in leads
+        ]
+        name, fallback = f"the leads of {team.name}", "leads"
+    else:
+        targets = [{"kind": "team", "id": team.pk, "name": team.name}]
+        name, fallback = f"every member of {team.name}", "members"
+    return {
+        "policy": {"id": None, "name": name, "repeat": FALLBACK_REPEAT},
+        "team": {"id": team.pk, "name": team.name},
+        "fallback": fallback,
+        "levels": [
+            {
+                "position": 1,
+                "delay_seconds": int(FALLBACK_DELAY.total_seconds()),
+                "targets": targets,
+            }
+        ],
+    }
+
+
+def fallback_explanation(team: Team, snapshot: dict) -> str:
+    """ "Payments has no escalation policy: paging its leads (Alice Novak) instead"."""
+    if snapshot["fallback"] == "leads":
+        names = ", ".join(target["name"] for target in snapshot["levels"][0]["targets"])
+        return f"{team.name} has no escalation policy: paging its leads ({names}) instead"
+    return f"{team.name} has no escalation policy and no leads: paging every member instead"
 
 
 def _target_data(target: LevelTarget, team: Team) -> dict:
@@ -56,7 +105,8 @@ def resolve_level(level: dict, instant: datetime) -> tuple[list[Candidate], list
         kind, name = target["kind"], target["name"]
         if kind == "user":
             user = User.objects.filter(pk=target["id"], is_active=True).first()
-            found = [Candidate(user, "named in the policy")] if user else []
+            reason = target.get("reason", "named in the policy")
+            found = [Candidate(user, reason)] if user else []
             if not found:
                 empty.append(f"{name} no longer exists")
         elif kind == "schedule":

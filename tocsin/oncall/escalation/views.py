@@ -232,7 +232,8 @@ def policy_delete(request, pk: int):
                 + (
                     f"Incidents of {team.name} now run {now_in_use.name}."
                     if now_in_use
-                    else f"{team.name} has no escalation policy left: its incidents page nobody."
+                    else f"{team.name} has no escalation policy left: its paging incidents page "
+                    "its leads (else every member) and e-mail its list."
                 ),
             )
         return redirect(_list_url(team))
