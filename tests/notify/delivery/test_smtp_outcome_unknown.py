@@ -5,6 +5,7 @@ never a page every few seconds, never the next contact method as if it had faile
 ends by a deadline shorter than the lease, and a worker that lost its claim marks nothing.
 """
 
+import hashlib
 from datetime import UTC, timedelta
 
 import pytest
@@ -231,3 +232,23 @@ def test_a_worker_whose_claim_was_taken_over_mid_send_does_not_mark_it_sent(
     assert message.sent_at is None
     assert announced == []
     assert not incident.timeline.filter(kind=Event.PAGE_DELIVERED).exists()
+
+
+def test_an_unconfirmed_last_attempt_is_left_alone_at_once(slow_smtp, bob_paged, failures):
+    OutboxMessage.objects.filter(purpose=Purpose.PAGE).update(attempts=delivery.MAX_ATTEMPTS - 1)
+
+    assert deliver_due(worker_id=WORKER).unconfirmed == 1
+
+    page = the_page()
+    assert (page.state, page.attempts) == (OutboxState.SENT, delivery.MAX_ATTEMPTS)
+    assert lines(bob_paged)[0].endswith("; not retried, to avoid a duplicate")
+    assert failures == []
+    assert paged_addresses() == ["bob@example.com"]
+
+
+def test_the_message_id_is_the_keys_digest_at_the_senders_domain(settings):
+    settings.DEFAULT_FROM_EMAIL = "Tocsin <tocsin@example.com>"
+    key = "page:4:1:0:1:2:default-3"
+
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    assert email_channel.message_id(key) == f"<{digest}.tocsin@example.com>"
