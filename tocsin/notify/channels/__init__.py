@@ -39,6 +39,22 @@ class Unreachable(TransientError):
     """The channel itself cannot be reached: the rest of its batch waits instead of trying."""
 
 
+class OutcomeUnknown(TransientError):
+    """The message was handed over but the provider never confirmed it (no reply to the end of
+    SMTP DATA in time, or the connection dropped before it): it may well have arrived.
+
+    Sending again at once would likely deliver it twice, so the delivery loop tries once more
+    after a long pause, with the same `provider_message_id`, and then leaves it; it is never a
+    failure that moves a page to the person's next contact method. The reason reads
+    "`taken` but did not confirm it (`why`)".
+    """
+
+    def __init__(self, taken: str, *, why: str, provider_message_id: str):
+        super().__init__(f"{taken} but did not confirm it ({why})")
+        self.taken, self.why = taken, why
+        self.provider_message_id = provider_message_id
+
+
 class PermanentError(DeliveryError):
     """This message will never go through (a 5xx reply, an address that cannot exist)."""
 

@@ -2,21 +2,37 @@
 
 The Message-ID comes from the idempotency key, so a message sent again after a crash carries
 the same Message-ID and mail clients show it once.
+
+Over SMTP, each send is watched (`_Watch`): it has a deadline, SEND_DEADLINE, well inside the
+delivery loop's lease, and a failure after the message's final dot was written but before the
+server's reply to it was read is `OutcomeUnknown` (the server may well have the message), not an
+ordinary transient error that the loop would retry within seconds.
 """
 
 import contextlib
+import functools
 import hashlib
 import smtplib
+import socket
+import threading
+from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
 from tocsin.notify.conf import smtp_timeout
 
-from . import PermanentError, TransientError, Unreachable
+from . import OutcomeUnknown, PermanentError, TransientError, Unreachable
+
+# One send, from connecting (when it has to) to the reply to its message: smtplib's timeout
+# (TOCSIN_SMTP_TIMEOUT) is per read, and a server that keeps one reply going with "250-" lines
+# would otherwise hold the worker past its lease (LEASE, 60 s), and another worker would send
+# the message again.
+SEND_DEADLINE = timedelta(seconds=45)
 
 
 def _domain() -> str:
@@ -118,20 +134,147 @@ def unreachable(error: Exception) -> Unreachable:
     return Unreachable(f"cannot reach the mail server {_server()}: {error or type(error).__name__}")
 
 
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+class _Watch:
+    """One send on one SMTP session: its deadline, and whether its message awaits the reply.
+
+    When the deadline passes, the socket is shut down from this timer's thread, which ends the
+    read or write under way at once; every later read or write of the session refuses.
+    """
+
+    def __init__(self):
+        self.session: smtplib.SMTP | None = None
+        self.expired = False
+        self.awaiting_reply = False  # the final dot is written, the reply to it not yet read
+        self._timer: threading.Timer | None = None
+
+    def start(self, seconds: float) -> None:
+        self.stop()
+        self.expired = self.awaiting_reply = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = getattr(self.session, "sock", None)
+        if sock is not None:
+            # The plain socket's shutdown, also for TLS: the SSL object stays as it is for the
+            # thread reading from it, which sees the connection end.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watched:
+    """smtplib's session, reporting to a _Watch; mixed into SMTP and SMTP_SSL."""
+
+    def __init__(self, *args, watch: _Watch, **kwargs):
+        self.watch = watch
+        self._in_data = False
+        watch.session = self
+        super().__init__(*args, **kwargs)
+
+    def _check(self) -> None:
+        if self.watch.expired:
+            self.close()
+            raise smtplib.SMTPServerDisconnected("the send deadline passed")
+
+    def send(self, s):
+        self._check()
+        super().send(s)
+        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            # The whole message, final dot included, is on its way: the server may take it.
+            self.watch.awaiting_reply = True
+
+    def getreply(self):
+        self._check()
+        reply = super().getreply()
+        self.watch.awaiting_reply = False
+        return reply
+
+    def data(self, msg):
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+
+class _WatchedSMTP(_Watched, smtplib.SMTP):
+    pass
+
+
+class _WatchedSMTPSSL(_Watched, smtplib.SMTP_SSL):
+    pass
+
+
+class _Backend(SmtpBackend):
+    """Django's SMTP backend, with its sessions watched."""
+
+    def __init__(self, *args, watch: _Watch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.watch = watch
+
+    @property
+    def connection_class(self):
+        session = _WatchedSMTPSSL if self.use_ssl else _WatchedSMTP
+        return functools.partial(session, watch=self.watch)
+
+    def abort(self) -> None:
+        """Drop the session without QUIT: after a failure it may be mid-command, or stalled."""
+        for session in (self._partial_connection, self.connection):
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    session.close()
+        self._partial_connection = self.connection = None
+
+
+def not_confirmed(error: Exception, watch: _Watch, message) -> OutcomeUnknown:
+    """The message went to the server, whose reply never came."""
+    if watch.expired:
+        why = f"no answer within {_seconds(SEND_DEADLINE.total_seconds())}"
+    elif isinstance(error, TimeoutError) or "timed out" in str(error):
+        why = f"no answer in {_seconds(smtp_timeout())}"
+    elif isinstance(error, smtplib.SMTPServerDisconnected):
+        why = "it closed the connection"
+    else:
+        why = f"{type(error).__name__}: {error}"
+    return OutcomeUnknown(
+        "the mail server took the message",
+        why=why,
+        provider_message_id=message_id(message.idempotency_key),
+    )
+
+
 class Sender:
     """Sends a batch over one connection, opened at the first message and reopened after errors."""
 
     def __init__(self):
         self.connection = None
+        self.watch = _Watch()
+
+    def _backend(self):
+        timeout = smtp_timeout()
+        connection = get_connection(fail_silently=False, timeout=timeout)
+        if type(connection) is SmtpBackend:
+            connection = _Backend(fail_silently=False, timeout=timeout, watch=self.watch)
+        return connection
 
     def _open(self):
-        connection = get_connection(fail_silently=False, timeout=smtp_timeout())
+        connection = self._backend()
         try:
             connection.open()
         except Exception as error:
-            with contextlib.suppress(Exception):
-                connection.close()
-            raise unreachable(error) from error
+            self._abort(connection)
+            raise unreachable(TimeoutError() if self.watch.expired else error) from error
         return connection
 
     def send(self, message) -> str:
@@ -139,24 +282,57 @@ class Sender:
             validate_email(message.address)
         except ValidationError:
             raise PermanentError("the address is not a valid e-mail address") from None
+        self.watch.start(SEND_DEADLINE.total_seconds())
+        try:
+            return self._send(message)
+        finally:
+            self.watch.stop()
+            if self.watch.expired:
+                self._discard()  # its socket is shut: the next message opens a new one
+
+    def _send(self, message) -> str:
         if self.connection is None:
             self.connection = self._open()
         try:
             email = build(message, connection=self.connection)
             sent = self.connection.send_messages([email])
         except Exception as error:
-            # After a failure the SMTP session may be half-way through a command; start over.
-            self.close()
+            # After a failure the SMTP session may be half-way through a command, or stalled:
+            # drop it without a QUIT and start over.
+            self._discard()
+            if self.watch.awaiting_reply:
+                raise not_confirmed(error, self.watch, message) from error
+            if self.watch.expired:
+                raise TransientError(
+                    f"the mail server {_server()} did not finish within "
+                    f"{_seconds(SEND_DEADLINE.total_seconds())}"
+                ) from error
             raise classify(error, message.address) from error
         if sent != 1:
-            self.close()
+            self._discard()
             raise TransientError("the mail backend did not send the message")
         return message_id(message.idempotency_key)
 
+    @staticmethod
+    def _abort(connection) -> None:
+        abort = getattr(connection, "abort", None)
+        # A broken connection is being thrown away: an error closing it changes nothing.
+        with contextlib.suppress(Exception):
+            abort() if abort is not None else connection.close()
+
+    def _discard(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            self._abort(connection)
+
     def close(self) -> None:
+        """At the end of a batch: QUIT, within the deadline too."""
         connection, self.connection = self.connection, None
         if connection is None:
             return
-        # A broken connection is being thrown away: an error closing it changes nothing.
-        with contextlib.suppress(Exception):
-            connection.close()
+        self.watch.start(SEND_DEADLINE.total_seconds())
+        try:
+            with contextlib.suppress(Exception):
+                connection.close()
+        finally:
+            self.watch.stop()

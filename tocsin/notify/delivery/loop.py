@@ -10,7 +10,12 @@ while it waited in the batch is skipped, not sent twice.
 
 A worker that dies leaves its rows `sending`; once their lease is over (CLAIM_LEASE for those it
 had not tried, LEASE for the one it was sending), they are due again and another worker sends
-them, with the same Message-ID (see docs/operations.md).
+them, with the same Message-ID (see docs/operations.md). A worker whose lease ran out during a
+send marks nothing when it ends: the row is the new owner's.
+
+A message the provider took but never confirmed (OutcomeUnknown) is not a failure: it is tried
+once more after UNCONFIRMED_PAUSE, with the same id, and then left `sent`, unconfirmed; the
+person's next contact method is not paged for it.
 
 A page is checked against its incident just before it is sent: one that no longer needs anyone
 (acknowledged, resolved, cancelled) is dropped instead, and a page e-mail is rendered from the
@@ -22,7 +27,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -31,7 +36,13 @@ from django.utils import timezone
 from tocsin.incidents.models import Channel, Event, Incident
 from tocsin.incidents.services import record
 from tocsin.notify import channels
-from tocsin.notify.channels import NotYet, PermanentError, TransientError, Unreachable
+from tocsin.notify.channels import (
+    NotYet,
+    OutcomeUnknown,
+    PermanentError,
+    TransientError,
+    Unreachable,
+)
 from tocsin.notify.emails.content import page_email
 from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.pages import no_longer_needed, record_delivered, record_dropped
@@ -41,7 +52,8 @@ from .signals import delivery_failed, delivery_sent
 logger = logging.getLogger("tocsin.notify")
 
 # A send must finish well inside the lease, or another worker may take the message over; an SMTP
-# operation gives up after TOCSIN_SMTP_TIMEOUT (10 s).
+# operation gives up after TOCSIN_SMTP_TIMEOUT (10 s), a whole SMTP send after 45 s
+# (channels/email.py SEND_DEADLINE).
 LEASE = timedelta(seconds=60)
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=10)
@@ -52,6 +64,9 @@ DRAIN_SECONDS = 3.0  # deliver_due_now keeps claiming full batches for this long
 # before it is sent: a worker that dies holds its untried messages for seconds, not a minute.
 # Longer than BATCH_SECONDS, so every message is tried (or given back) before it runs out.
 CLAIM_LEASE = timedelta(seconds=BATCH_SECONDS + 5)
+# A message the provider took but never confirmed (OutcomeUnknown) is tried once more after this
+# long, with the same id: a late confirmation or the mail itself has had time to arrive by then.
+UNCONFIRMED_PAUSE = timedelta(minutes=10)
 
 
 @dataclass
@@ -63,6 +78,7 @@ class Report:
     deferred: int = 0  # claimed but not tried: channel unreachable or the batch ran out of time
     lost: int = 0  # the lease ran out before the message's turn and another worker has it
     dropped: int = 0  # a page whose incident no longer needed anyone
+    unconfirmed: int = 0  # handed over, never confirmed: tried again later, or left as it is
 
     def __iadd__(self, other: "Report") -> "Report":
         for field in fields(self):
@@ -125,25 +141,33 @@ def _start_attempt(message: OutboxMessage) -> bool:
     return bool(renewed)
 
 
-def _mark_sent(message: OutboxMessage, provider_message_id: str) -> None:
+def _mark_sent(message: OutboxMessage, provider_message_id: str) -> bool:
+    """Mark it sent while the claim is still this worker's; False if the claim was lost.
+
+    A worker that lost its claim (its lease ran out mid-send and another worker took the message,
+    which will send it again with the same id) marks nothing, writes nothing on the timeline and
+    announces nothing: the row is its new owner's.
+    """
     now = timezone.now()
     with transaction.atomic():
-        # Unconditional on the claim: it was delivered, whoever holds the row now.
-        marked = (
-            OutboxMessage.objects.filter(pk=message.pk)
-            .exclude(state=OutboxState.SENT)
-            .update(
-                state=OutboxState.SENT,
-                sent_at=now,
-                provider_message_id=provider_message_id[:255],
-                last_error="",
-            )
+        marked = _mine(message).update(
+            state=OutboxState.SENT,
+            sent_at=now,
+            provider_message_id=provider_message_id[:255],
+            last_error="",
         )
+        if not marked:
+            logger.warning(
+                "outbox message %s was sent but its claim was lost meanwhile; not marked sent",
+                message.pk,
+            )
+            return False
         message.state, message.sent_at = OutboxState.SENT, now
         message.provider_message_id = provider_message_id
-        if marked and message.purpose == Purpose.PAGE and message.incident is not None:
+        if message.purpose == Purpose.PAGE and message.incident is not None:
             record_delivered(message)
         delivery_sent.send(sender=OutboxMessage, message=message)
+    return True
 
 
 def _give_back(message: OutboxMessage, note: str, *, at: datetime, uncount=False) -> bool:
@@ -211,6 +235,67 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
     return True
 
 
+def _page_line(message: OutboxMessage, text: str) -> str:
+    """ "Page to Bob Okafor via e-mail: …", never naming the address."""
+    method = message.data.get("method") or message.get_channel_display().lower()
+    if message.address:
+        text = text.replace(message.address, "the recipient")
+    return f"Page to {message.recipient or 'someone'} via {method}: {text}"
+
+
+def on_outcome_unknown(message: OutboxMessage, error: OutcomeUnknown) -> bool:
+    """The provider took the message but never confirmed it: try once more after
+    UNCONFIRMED_PAUSE with the same id, and after a second time (or the last attempt) leave it
+    `sent`, unconfirmed. Never `failed`, and no delivery_failed: the person's next contact
+    method is not paged for a message that probably arrived. False if the claim was lost."""
+    now = timezone.now()
+    count = message.data.get("unconfirmed", 0) + 1
+    data = {**message.data, "unconfirmed": count}
+    same = "Message-ID" if message.channel == OutboxChannel.EMAIL else "id"
+    if count > 1 or message.attempts >= MAX_ATTEMPTS:
+        again = " again" if count > 1 else ""
+        text = (
+            f"{error.taken} but did not confirm it{again} ({error.why}); "
+            "not retried, to avoid a duplicate"
+        )
+        changes = {
+            "state": OutboxState.SENT,
+            "sent_at": now,
+            "provider_message_id": error.provider_message_id[:255],
+            "last_error": f"not confirmed: {error.reason}"[:2000],
+        }
+    else:
+        at = now + UNCONFIRMED_PAUSE
+        text = (
+            f"{error.reason}; trying once more at {at.astimezone(UTC):%H:%M} UTC "
+            f"with the same {same}"
+        )
+        changes = {"state": OutboxState.PENDING, "next_attempt_at": at, "last_error": error.reason}
+    with transaction.atomic():
+        if not _mine(message).update(data=data, **changes):
+            return False
+        message.data = data
+        for name, value in changes.items():
+            setattr(message, name, value)
+        if message.purpose == Purpose.PAGE and message.incident is not None:
+            record(
+                message.incident,
+                Event.ESCALATION,
+                actor=None,
+                via=Channel.SYSTEM,
+                system="Escalation",
+                message=_page_line(message, text),
+                data={
+                    "outbox_message": message.pk,
+                    "recipient": message.recipient_id,
+                    "channel": message.channel,
+                    "page_unconfirmed": count,
+                },
+            )
+    logger.warning("outbox message %s: %s", message.pk, text)
+    return True
+
+
 def _drop_if_not_needed(message: OutboxMessage) -> bool:
     """A page, just before it is sent: drop it if its incident no longer needs anyone, else
     render it again from the incident as it is now. True if it was dropped."""
@@ -266,6 +351,12 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
         _give_back(message, error.reason, at=at, uncount=True)
         report.deferred += 1
         return None
+    except OutcomeUnknown as error:
+        if on_outcome_unknown(message, error):
+            report.unconfirmed += 1
+        else:
+            report.lost += 1
+        return None
     except Exception as error:
         transient = error if isinstance(error, TransientError) else None
         reason = transient.reason if transient else f"unexpected {type(error).__name__}: {error}"
@@ -278,8 +369,10 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
         elif _give_back(message, reason, at=timezone.now() + _wait(transient, message.attempts)):
             report.retried += 1
         return error if isinstance(error, Unreachable) else None
-    _mark_sent(message, provider_message_id)
-    report.sent += 1
+    if _mark_sent(message, provider_message_id):
+        report.sent += 1
+    else:
+        report.lost += 1
     return None
 
 

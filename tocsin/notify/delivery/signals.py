@@ -14,5 +14,7 @@ from django.dispatch import Signal
 delivery_failed = Signal()
 
 # sender=OutboxMessage, message=OutboxMessage
-# The provider accepted the message (SMTP 250); message.provider_message_id is set.
+# The provider accepted the message (SMTP 250); message.provider_message_id is set. Not sent
+# for a message left `sent` without a confirmation (see loop.on_outcome_unknown), nor by a
+# worker that lost its claim on the message during the send.
 delivery_sent = Signal()
