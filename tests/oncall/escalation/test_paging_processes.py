@@ -364,3 +364,105 @@ def test_a_worker_killed_mid_send_loses_no_page_and_doubles_only_the_one_in_flig
     )
     for worker in workers:
         assert "Traceback" not in worker.output(), worker.output()
+
+
+WORK_ON = """
+from tocsin.accounts.models import User
+from tocsin.incidents.models import Channel, Incident
+from tocsin.incidents.services import acknowledge, resolve
+
+bob = User.objects.get(email="bob@example.com")
+for pk in {acknowledged}:
+    acknowledge(incident=Incident.objects.get(pk=pk), by=bob, via=Channel.WEB)
+for pk in {resolved}:
+    resolve(incident=Incident.objects.get(pk=pk), by=bob, via=Channel.WEB, resolution="Fixed")
+"""
+
+PAGE_STATES = """
+from tocsin.notify.models import OutboxMessage
+
+emit([
+    [row["incident_id"], row["state"], row["attempts"]]
+    for row in OutboxMessage.objects.filter(purpose="page").values(
+        "incident_id", "state", "attempts"
+    )
+])
+"""
+
+DROPPED_LINES = """
+from tocsin.incidents.models import TimelineEvent
+
+emit(sorted(
+    TimelineEvent.objects.filter(data__page_dropped=True).values_list("incident_id", "message")
+))
+"""
+
+
+def test_pages_queued_while_the_mail_server_is_down_never_reach_anyone_once_nobody_is_needed(
+    tmp_path,
+):
+    """A page for an incident that is no longer open is never sent. The mail server is down
+    while 30 P1 incidents page Alice and Bob; ten are acknowledged and ten resolved before it
+    comes back. Two workers keep retrying; once it answers, only the ten still open are paged."""
+    mailbox = Mailbox()  # its port is chosen, nothing listens there yet: connection refused
+    tocsin, workers = None, []
+    try:
+        tocsin = live_payments(tmp_path, "closed", mailbox)
+        tocsin.env["TOCSIN_SMTP_TIMEOUT"] = "5"
+        workers = [tocsin.worker(f"worker-{n}") for n in (1, 2)]
+        for worker in workers:
+            worker.wait_until_started()
+        incidents = declare_p1_incidents(tocsin, 30)
+        acknowledged, resolved, still_open = incidents[:10], incidents[10:20], incidents[20:]
+        wait_for(
+            lambda: (
+                (rows := tocsin.python(PAGE_STATES))
+                and len(rows) == 60
+                and all(state == "pending" for _, state, _ in rows)
+                and any(attempts for _, _, attempts in rows)
+            ),
+            timeout=60,
+            interval=0.5,
+            what="all 60 pages queued, and the mail server tried and refusing connections",
+        )
+        tocsin.python(WORK_ON.format(acknowledged=acknowledged, resolved=resolved))
+        mailbox.start()
+        wait_for(
+            lambda: len(mailbox.messages) >= 20,
+            timeout=60,
+            interval=0.5,
+            what="the 20 pages of the incidents still open, once the mail server is up",
+        )
+        wait_for(
+            lambda: all(state != "pending" for _, state, _ in tocsin.python(PAGE_STATES)),
+            timeout=30,
+            what="no page left waiting",
+        )
+        states = tocsin.python(PAGE_STATES)
+        dropped_lines = tocsin.python(DROPPED_LINES)
+    finally:
+        for worker in workers:
+            worker.stop()
+        if tocsin is not None:
+            tocsin.close()
+        mailbox.stop()
+
+    by_incident = {}
+    for incident, state, _ in states:
+        by_incident.setdefault(incident, set()).add(state)
+    assert all(by_incident[i] == {"dropped"} for i in acknowledged + resolved), by_incident
+    assert all(by_incident[i] == {"sent"} for i in still_open), by_incident
+    received = pages_received(mailbox.messages)
+    assert set(received) == set(still_open), "no page for an acknowledged or resolved incident"
+    assert len(mailbox.messages) == 20
+    # Each dropped page says why, naming the person and who made it unnecessary.
+    assert len(dropped_lines) == 40
+    lines = dict.fromkeys(
+        message.split(" not sent: ")[1].split(" at ")[0] for _, message in dropped_lines
+    )
+    assert {line.split(" was ")[1] for line in lines} == {
+        "acknowledged by Bob Okafor",
+        "resolved by Bob Okafor",
+    }
+    for worker in workers:
+        assert "Traceback" not in worker.output(), worker.output()
