@@ -1,7 +1,7 @@
 """Schemas that several API routers share: people, short references and the error body."""
 
 from datetime import time
-from typing import Annotated
+from typing import Annotated, get_args
 
 from ninja import Schema
 from pydantic import ConfigDict, StrictInt, StrictStr, WithJsonSchema, field_validator
@@ -41,19 +41,39 @@ def refuse_nul(value):
     return value
 
 
-def not_null(value):
-    """For a change: leaving a field out means "unchanged", so null would be ambiguous."""
-    if value is None:
-        raise ValueError("leave the field out to keep it; null is not a value")
-    return value
-
-
 class Input(Schema):
     """A request body: unknown keys are an error, so a typo never passes for "no change"."""
 
     model_config = ConfigDict(extra="forbid")
 
     no_nul_characters = field_validator("*", mode="before")(refuse_nul)
+
+
+def _offers_null(annotation) -> bool:
+    return annotation is type(None) or any(_offers_null(arg) for arg in get_args(annotation))
+
+
+def _no_null_defaults(schema: dict) -> None:
+    """A field left out keeps its value: the schema shows no default, and null only where the
+    type itself takes it."""
+    for field in schema.get("properties", {}).values():
+        if "default" in field and field["default"] is None:
+            del field["default"]
+
+
+class Patch(Input):
+    """A change: a field left out keeps its value. Null is a value only for the fields whose
+    type takes it ("null: removes the default"); elsewhere it is refused, and the OpenAPI
+    schema does not offer it. Declare fields as `name: str = None`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_offered(cls, value, info):
+        if value is None and not _offers_null(cls.model_fields[info.field_name].annotation):
+            raise ValueError("leave the field out to keep it; null is not a value")
+        return value
 
 
 # Every operation documents the same error body for the statuses it may answer with.

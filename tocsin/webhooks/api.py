@@ -13,7 +13,7 @@ from tocsin.accounts.api import team_by_slug
 from tocsin.accounts.permissions import ensure_manages_webhooks
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.notify.models import OutboxMessage, OutboxState
-from tocsin.schemas import ERRORS, Input, TeamRef
+from tocsin.schemas import ERRORS, Input, Patch, TeamRef
 
 from . import selectors, services
 from .models import EventType, Webhook
@@ -48,11 +48,11 @@ class WebhookIn(Input):
     enabled: StrictBool = True
 
 
-class WebhookPatch(Input):
-    name: str | None = None
-    url: str | None = None
-    events: list[str] | None = None
-    enabled: StrictBool | None = None
+class WebhookPatch(Patch):
+    name: str = None
+    url: str = None
+    events: list[str] = None
+    enabled: StrictBool = None
 
 
 class AttemptOut(Schema):
@@ -153,9 +153,6 @@ def get_webhook(request, webhook_id: int):
 @router.patch("/webhooks/{int:webhook_id}", response={200: WebhookOut, **ERRORS})
 def update_webhook(request, webhook_id: int, payload: WebhookPatch):
     changes = payload.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None:
-            raise ValidationFailed(f"{field} cannot be null", field=field)
     webhook = _webhook(request, webhook_id)
     return services.update_webhook(webhook=webhook, by=request.user, **changes)
 

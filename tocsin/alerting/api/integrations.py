@@ -3,12 +3,12 @@
 from datetime import datetime, timedelta
 
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictBool, StrictInt, field_validator
+from pydantic import StrictBool, StrictInt
 
 from tocsin.accounts.api import team_by_slug
 from tocsin.accounts.permissions import teams_managed_by
 from tocsin.incidents.api import severity_by_key
-from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, not_null
+from tocsin.schemas import ERRORS, Input, Patch, ServiceRef, TeamRef
 
 from .. import selectors, services
 from ..models import Integration, Kind
@@ -137,31 +137,18 @@ class IntegrationIn(Input):
     heartbeat_grace_seconds: StrictInt | None = Field(None, ge=0, le=MAX_SECONDS)
 
 
-class IntegrationPatch(Input):
-    name: str | None = None
-    enabled: StrictBool | None = None
-    auto_resolve: StrictBool | None = None
-    reopen_window_seconds: StrictInt | None = Field(None, ge=0, le=MAX_SECONDS)
-    rate_limit_per_minute: StrictInt | None = None
+class IntegrationPatch(Patch):
+    name: str = None
+    enabled: StrictBool = None
+    auto_resolve: StrictBool = None
+    reopen_window_seconds: StrictInt = Field(None, ge=0, le=MAX_SECONDS)
+    rate_limit_per_minute: StrictInt = None
     service: str | None = Field(None, description="A service slug; null removes the default.")
     severity: str | None = Field(None, description="A severity key; null removes the default.")
-    signing_secret: str | None = None
-    signature_header: str | None = None
-    heartbeat_interval_seconds: StrictInt | None = Field(None, ge=0, le=MAX_SECONDS)
-    heartbeat_grace_seconds: StrictInt | None = Field(None, ge=0, le=MAX_SECONDS)
-
-    not_null = field_validator(
-        "name",
-        "enabled",
-        "auto_resolve",
-        "reopen_window_seconds",
-        "rate_limit_per_minute",
-        "signing_secret",
-        "signature_header",
-        "heartbeat_interval_seconds",
-        "heartbeat_grace_seconds",
-        mode="before",
-    )(not_null)
+    signing_secret: str = None
+    signature_header: str = None
+    heartbeat_interval_seconds: StrictInt = Field(None, ge=0, le=MAX_SECONDS)
+    heartbeat_grace_seconds: StrictInt = Field(None, ge=0, le=MAX_SECONDS)
 
 
 def _duration(seconds: int | None) -> timedelta | None:

@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictBool, StrictInt, field_validator
+from pydantic import StrictBool, StrictInt
 
 from tocsin.accounts.api import team_by_slug
 from tocsin.errors import NotFound
 from tocsin.incidents.api import severity_by_key
-from tocsin.schemas import ERRORS, Input, ServiceRef, TeamRef, not_null
+from tocsin.schemas import ERRORS, Input, Patch, ServiceRef, TeamRef
 
 from .. import selectors, services
 from ..models import RoutingRule, SeverityMapping
@@ -77,29 +77,18 @@ class RuleIn(Input):
     suppress: StrictBool = False
 
 
-class RulePatch(Input):
-    name: str | None = None
-    matchers: list[MatcherItem] | None = None
-    position: StrictInt | None = None
-    enabled: StrictBool | None = None
+class RulePatch(Patch):
+    name: str = None
+    matchers: list[MatcherItem] = None
+    position: StrictInt = None
+    enabled: StrictBool = None
     integration: StrictInt | None = Field(None, description="null: alerts from any integration.")
     team: str | None = Field(None, description="null: the integration's team.")
     service: str | None = Field(None, description="null: the integration's service.")
     severity: str | None = Field(None, description="null: decided by the severity mapping.")
-    runbook_url: str | None = None
-    grouping_key: str | None = None
-    suppress: StrictBool | None = None
-
-    not_null = field_validator(
-        "name",
-        "matchers",
-        "position",
-        "enabled",
-        "runbook_url",
-        "grouping_key",
-        "suppress",
-        mode="before",
-    )(not_null)
+    runbook_url: str = None
+    grouping_key: str = None
+    suppress: StrictBool = None
 
 
 class SeverityMappingIn(Input):

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from tocsin.accounts.api import team_by_slug
-from tocsin.schemas import ERRORS, Input, UserRef, not_null, refuse_nul
+from tocsin.schemas import ERRORS, Input, Patch, UserRef, refuse_nul
 
 from .. import services
 from ..models import Source
@@ -54,16 +54,14 @@ class DeclareIn(Input):
     commander: UserRef | None = Field(None, description="E-mail or id; defaults to you.")
 
 
-class IncidentPatch(Input):
-    title: str | None = None
-    description: str | None = None
-    impact_who: str | None = None
-    impact_how: str | None = None
-    services: list[str] | None = Field(None, description="Service slugs; replaces the list.")
-    severity: str | None = Field(None, description="A severity key, e.g. P2.")
-    status: str | None = Field(None, description='"identified" or "monitoring".')
-
-    not_null = field_validator("*", mode="before")(not_null)
+class IncidentPatch(Patch):
+    title: str = None
+    description: str = None
+    impact_who: str = None
+    impact_how: str = None
+    services: list[str] = Field(None, description="Service slugs; replaces the list.")
+    severity: str = Field(None, description="A severity key, e.g. P2.")
+    status: str = Field(None, description='"identified" or "monitoring".')
 
 
 def _check_filters(filters: IncidentFilters) -> None:

@@ -14,7 +14,7 @@ from pydantic import StrictInt
 from tocsin.accounts.api import team_by_slug, user_by_reference
 from tocsin.accounts.permissions import may_see_schedule_calendar
 from tocsin.errors import NotFound, ValidationFailed
-from tocsin.schemas import ERRORS, Input, TeamRef, UserOut, UserRef, WallClock
+from tocsin.schemas import ERRORS, Input, Patch, TeamRef, UserOut, UserRef, WallClock
 
 from . import calendars, selectors, services
 from .models import Layer, Override, RotationUnit, Schedule
@@ -129,10 +129,10 @@ class ScheduleIn(Input):
     description: str = ""
 
 
-class SchedulePatch(Input):
-    name: str | None = None
-    time_zone: str | None = None
-    description: str | None = None
+class SchedulePatch(Patch):
+    name: str = None
+    time_zone: str = None
+    description: str = None
 
 
 class LayerIn(Input):
