@@ -1,6 +1,7 @@
 """A dead webhook receiver and a stalled mail server do not delay a page: a real `tocsin
-worker`, a real SMTP server that leaves the team list's RCPT TO unanswered, and a black-hole
-webhook receiver on 127.0.0.1 that accepts connections and never answers."""
+worker`, a real SMTP server that leaves the team list's RCPT TO unanswered, a black-hole
+webhook receiver on 127.0.0.1 that accepts connections and never answers, and a healthy
+receiver beside it that still gets its deliveries."""
 
 import socket
 import threading
@@ -10,6 +11,7 @@ from datetime import datetime
 import pytest
 
 from tests.oncall.escalation.test_paging_processes import PAYMENTS
+from tests.support.fakes.webhook_receiver import Receiver
 from tests.support.live import LiveTocsin, free_port, wait_for
 from tests.support.mailbox import Mailbox
 
@@ -66,9 +68,9 @@ class TimedMailbox(Mailbox):
         return reply
 
 
-def setup_payments(tocsin: LiveTocsin, black_hole: BlackHole) -> None:
+def setup_payments(tocsin: LiveTocsin, black_hole: BlackHole, healthy: Receiver) -> None:
     tocsin.python(PAYMENTS)
-    tocsin.python(f"""
+    healthy.secrets["/ok"] = tocsin.python(f"""
 from tocsin.accounts.models import Team, User
 from tocsin.webhooks.services import create_webhook
 
@@ -79,6 +81,10 @@ create_webhook(
     team=payments, name="Black hole", url="http://127.0.0.1:{black_hole.port}/hook",
     by=User.objects.get(email="alice@example.com"),
 )
+emit(create_webhook(
+    team=payments, name="Status bot", url="{healthy.url("/ok")}",
+    by=User.objects.get(email="alice@example.com"),
+).secret)
 """)
 
 
@@ -129,6 +135,7 @@ def test_a_page_is_delivered_while_a_webhook_and_the_team_list_hang(tmp_path):
     mailbox.stall(TEAM_LIST)
     mailbox.start()
     black_hole = BlackHole().start()
+    healthy = Receiver().start()
     tocsin = None
     try:
         tocsin = LiveTocsin(tmp_path, name="lanes")
@@ -139,7 +146,7 @@ def test_a_page_is_delivered_while_a_webhook_and_the_team_list_hang(tmp_path):
             TOCSIN_SMTP_TIMEOUT="30",
             TOCSIN_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
         )
-        setup_payments(tocsin, black_hole)
+        setup_payments(tocsin, black_hole, healthy)
         worker = tocsin.worker("worker")
         worker.wait_until_started()
 
@@ -153,20 +160,36 @@ def test_a_page_is_delivered_while_a_webhook_and_the_team_list_hang(tmp_path):
         ]
         still_hanging = TEAM_LIST in mailbox.unanswered
         rows = tocsin.python(STATES)
+        # The other webhook thread: every delivery to the healthy receiver, the P1's included.
+        wait_for(
+            lambda: len(healthy.received("/ok")) >= NOTES + 2,
+            timeout=60,
+            what="every delivery to the healthy receiver",
+        )
+        after_the_healthy_ones = tocsin.python(STATES)
     finally:
         mailbox.release()
         if tocsin is not None:
             tocsin.close()
         black_hole.stop()
+        healthy.stop()
         mailbox.stop()
 
     [page_row] = [r for r in rows if r["incident_id"] == p1 and r["address"] == BOB]
     team_mail = [r for r in rows if r["address"] == TEAM_LIST]
-    webhooks = [r for r in rows if r["channel"] == "webhook"]
+    black_hole_id, healthy_id = sorted({r["address"] for r in rows if r["channel"] == "webhook"})
+    to_the_black_hole = [r for r in rows if r["address"] == black_hole_id]
     assert page_row["provider_message_id"] == page["Message-ID"]
     assert still_hanging, "the team list's message was still unanswered when the page arrived"
     assert team_mail and all(r["state"] != "sent" for r in team_mail)
-    assert len(webhooks) >= NOTES and all(r["state"] != "sent" for r in webhooks)
+    assert len(to_the_black_hole) == NOTES + 2  # triggered, the notes, and the P1's
+    assert all(r["state"] != "sent" for r in to_the_black_hole)
+    assert all(
+        r["state"] != "sent"
+        for r in after_the_healthy_ones
+        if r["address"] in (black_hole_id, TEAM_LIST)
+    ), "the healthy receiver was served while the black hole and the team list still hung"
+    assert all(d.verified for d in healthy.received("/ok"))
     latency = (
         mailbox.arrived[page["Message-ID"]]
         - datetime.fromisoformat(page_row["created_at"]).timestamp()
