@@ -54,5 +54,19 @@ def test_each_app_declares_its_own_periodic_jobs(db):
 
     assert jobs["missed heartbeats"].run.__module__ == "tocsin.alerting.heartbeats"
     assert jobs["missed heartbeats"].every == 5
-    assert jobs["pages and deliveries"].run.__module__ == "tocsin.oncall.tasks"
+    assert jobs["escalations"].run.__module__ == "tocsin.oncall.tasks"
+    assert jobs["deliveries: pages and chats"].run.__module__ == "tocsin.notify.tasks"
     assert all(job.next_run == 0.0 for job in jobs.values())
+
+
+def test_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own(db):
+    threads = {job.name: job.thread for job in periodic_jobs()}
+
+    assert threads == {
+        "missed heartbeats": "",  # the main loop, with the queued tasks
+        "escalations": "escalation",
+        "deliveries: pages and chats": "pages",
+        "deliveries: team e-mail": "team",
+        "deliveries: webhooks 1": "webhooks-1",
+        "deliveries: webhooks 2": "webhooks-2",
+    }

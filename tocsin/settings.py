@@ -238,7 +238,7 @@ SLACK_BOT_TOKEN = os.environ.get("TOCSIN_SLACK_BOT_TOKEN", "")
 SLACK_SIGNING_SECRET = os.environ.get("TOCSIN_SLACK_SIGNING_SECRET", "")
 SLACK_API_URL = os.environ.get("TOCSIN_SLACK_API_URL", "https://slack.com/api/")
 # Outgoing webhooks (docs/webhooks.md): seconds one POST may take before it is retried.
-WEBHOOK_TIMEOUT = os.environ.get("TOCSIN_WEBHOOK_TIMEOUT", "10")
+WEBHOOK_TIMEOUT = os.environ.get("TOCSIN_WEBHOOK_TIMEOUT", "5")
 # Internal destinations webhooks may be sent to (none unless set): a flag that allows them all,
 # and a comma-separated list of networks (`127.0.0.0/8,10.1.0.0/16`). Checked at start by
 # tocsin/webhooks/destinations.py.

@@ -7,6 +7,11 @@ A worker outlives its database: when the database cannot be reached (stopped, re
 network cut), it says so once in the log, tries again after 1 s, 2 s, 4 s … up to 30 s, says so
 again when the database is back, and carries on with the backlog. Every job is written to be
 run again after an interruption, so nothing is lost and nothing is done twice.
+
+A job that names a thread (tocsin/periodic.py) runs in that thread, each with its own database
+connection and its own wait for a database that went away: the escalation engine and each
+delivery lane (tocsin/notify/delivery/lanes.py) have one, so none of them waits for another.
+The main loop runs the other periodic jobs and the queued tasks.
 """
 
 import contextlib
@@ -97,48 +102,105 @@ def run_worker(*, interval: float = 0.2) -> None:
     )
     jobs = periodic_jobs()
     outage = DatabaseOutage()
+    threads = [
+        threading.Thread(
+            target=_run_thread,
+            args=(name, group, stopping, outage, interval),
+            name=f"tocsin-{name}",
+        )
+        for name, group in _by_thread(jobs).items()
+        if name
+    ]
+    main = [job for job in jobs if not job.thread]
+
+    def main_round(now: float) -> None:
+        run_periodic(main, now=now)
+        tasks.running = True
+        tasks.run()  # every task that is due, then back here
+
     logger.info("worker %s started", worker_id)
+    for thread in threads:
+        thread.start()
+    _loop(main_round, stopping=stopping, outage=outage, interval=interval)
+    for thread in threads:
+        thread.join()  # a send in hand ends within its timeout
+    logger.info("worker %s stopped", worker_id)
+
+
+def _by_thread(jobs: list[PeriodicJob]) -> dict[str, list[PeriodicJob]]:
+    groups: dict[str, list[PeriodicJob]] = {}
+    for job in jobs:
+        groups.setdefault(job.thread, []).append(job)
+    return groups
+
+
+def _loop(round_, *, stopping: threading.Event, outage: "DatabaseOutage", interval: float):
     while not stopping.is_set():
         started = time.monotonic()
         try:
             close_old_connections()
-            run_periodic(jobs, now=started)
-            tasks.running = True
-            tasks.run()  # every task that is due, then back here
+            round_(started)
         except DATABASE_ERRORS as error:
             stopping.wait(outage.failed(error))
             continue
         outage.over()
         # Every `interval` from the start of one round to the next, not after each round.
         stopping.wait(max(interval - (time.monotonic() - started), 0.01))
-    logger.info("worker %s stopped", worker_id)
+
+
+def _run_thread(name, jobs, stopping, outage, interval) -> None:
+    """One thread's periodic jobs until the worker stops; its connection closed at the end."""
+    try:
+        while not stopping.is_set():
+            try:
+                _loop(
+                    lambda now: run_periodic(jobs, now=now),
+                    stopping=stopping,
+                    outage=outage,
+                    interval=interval,
+                )
+            except Exception:
+                # Never a lane that silently stops: say so, and carry on.
+                logger.exception("worker thread %r failed; going on in 1s", name)
+                stopping.wait(1.0)
+    finally:
+        connections.close_all()
 
 
 class DatabaseOutage:
     """The worker's view of a database it cannot reach: one log line when it goes, one when it
-    returns, and a wait that doubles in between."""
+    returns, and a wait that doubles in between (each thread's own)."""
 
     def __init__(self):
         self.since: float | None = None
-        self.delay = FIRST_RECONNECT_DELAY_SECONDS
+        self._delays: dict[int, float] = {}
+        self._lock = threading.Lock()
 
     def failed(self, error: Exception) -> float:
-        """Note the failure; the seconds to wait before trying again."""
-        # A broken connection is never reused: the next round opens a new one.
+        """Note the failure; the seconds this thread waits before trying again."""
+        # A broken connection is never reused: the next round opens a new one. Django's
+        # connections are the calling thread's own.
         for connection in connections.all(initialized_only=True):
             with contextlib.suppress(DATABASE_ERRORS):
                 connection.close()
         reason = (str(error).strip() or type(error).__name__).splitlines()[0]
-        if self.since is None:
-            self.since = time.monotonic()
-            logger.warning("database unavailable (%s); trying again until it is back", reason)
-        wait, self.delay = self.delay, min(self.delay * 2, MAX_RECONNECT_DELAY_SECONDS)
+        thread = threading.get_ident()
+        with self._lock:
+            if self.since is None:
+                self.since = time.monotonic()
+                logger.warning("database unavailable (%s); trying again until it is back", reason)
+            wait = self._delays.get(thread, FIRST_RECONNECT_DELAY_SECONDS)
+            self._delays[thread] = min(wait * 2, MAX_RECONNECT_DELAY_SECONDS)
         logger.info("database still unavailable; next try in %gs", wait)
         return wait
 
     def over(self) -> None:
-        if self.since is not None:
-            down = time.monotonic() - self.since
-            logger.warning("database is back after %.0fs; carrying on", down)
-        self.since = None
-        self.delay = FIRST_RECONNECT_DELAY_SECONDS
+        thread = threading.get_ident()
+        if self.since is None and thread not in self._delays:
+            return  # the usual round: nothing to take a lock for
+        with self._lock:
+            self._delays.pop(thread, None)
+            if self.since is not None:
+                down = time.monotonic() - self.since
+                logger.warning("database is back after %.0fs; carrying on", down)
+            self.since = None

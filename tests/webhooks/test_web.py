@@ -1,7 +1,10 @@
 """The Webhooks pages: a lead adds one, sees its secret and its delivery log, sends a test."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, Purpose
@@ -98,3 +101,17 @@ def test_deleting_needs_the_box_ticked(hook, lead, payments):
 
     client.post(f"/webhooks/{webhook.pk}/delete/", {"confirm": "on"})
     assert not Webhook.objects.filter(pk=webhook.pk).exists()
+
+
+def test_the_page_says_when_deliveries_are_paused_by_the_circuit(hook, lead, payments):
+    webhook = hook("/ops", team=payments, by=lead)
+    client = _signed_in(lead)
+    assert 'id="circuit"' not in client.get(f"/webhooks/{webhook.pk}/").content.decode()
+
+    webhook.failures_in_a_row = 3
+    webhook.circuit_open_until = timezone.now() + timedelta(seconds=30)
+    webhook.save()
+
+    page = client.get(f"/webhooks/{webhook.pk}/").content.decode()
+    assert "3 deliveries in a row failed" in page
+    assert f'datetime="{webhook.circuit_open_until:%Y-%m-%dT%H:%M:%S}' in page

@@ -1,26 +1,25 @@
 """On-call's background work, run by every worker."""
 
-from tocsin.notify.delivery.loop import deliver_due_now
 from tocsin.periodic import PeriodicJob
 
 from .escalation.engine import run_due_escalations
 
-# Pages are due the moment an incident is declared: the engine and the outbox are polled often
-# (one indexed read each when idle, no lock), and each small round of escalation steps is
-# delivered before the next, so a page written early does not wait for a long backlog.
+# Pages are due the moment an incident is declared: the engine is polled often (one indexed
+# read when idle, no lock), in a thread of its own, and never waits for a delivery: the pages
+# it writes are sent by the pages lane's thread (tocsin/notify/tasks.py), which starts on the
+# first round's pages while the engine goes on with the next.
 PAGE_POLL = 0.2
 ESCALATION_ROUND = 10
 
 
-def page_and_deliver() -> int:
-    """Due escalation steps, ESCALATION_ROUND at a time, each round followed by deliveries."""
+def escalate_due() -> int:
+    """Due escalation steps, ESCALATION_ROUND at a time, until none is left."""
     handled = 0
     while True:
         steps = run_due_escalations(limit=ESCALATION_ROUND)
         handled += steps
-        deliver_due_now()
         if steps < ESCALATION_ROUND:
             return handled
 
 
-PERIODIC = [PeriodicJob("pages and deliveries", page_and_deliver, every=PAGE_POLL)]
+PERIODIC = [PeriodicJob("escalations", escalate_due, every=PAGE_POLL, thread="escalation")]

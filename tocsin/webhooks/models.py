@@ -50,6 +50,9 @@ class Webhook(models.Model):
         default=all_event_types, help_text="The event types this webhook receives."
     )
     enabled = models.BooleanField(default=True)
+    # The circuit (circuit.py): deliveries in a row without a good answer, and while it is open.
+    failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    circuit_open_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -89,6 +92,12 @@ class Webhook(models.Model):
     def masked_url(self) -> str:
         """The URL with its user name, password and query values masked, for lists and logs."""
         return masked_url(self.url)
+
+    @property
+    def circuit_open(self) -> bool:
+        """Its deliveries wait (circuit.py): too many in a row got no good answer."""
+        until = self.circuit_open_until
+        return until is not None and until > timezone.now()
 
     def receives(self, event_type: str) -> bool:
         return event_type in (self.events or [])

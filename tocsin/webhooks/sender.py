@@ -18,11 +18,12 @@ from http import HTTPStatus
 
 import httpx
 from django.conf import settings
+from django.utils import timezone
 
-from tocsin.notify.channels import PermanentError, TransientError
+from tocsin.notify.channels import NotYet, PermanentError, TransientError
 from tocsin.validation import whole_number
 
-from . import destinations, transport
+from . import circuit, destinations, transport
 from .masking import masked_url
 from .models import PING, DeliveryAttempt, Webhook
 from .signing import signature
@@ -43,7 +44,7 @@ BROKEN = "the connection to the receiver failed"
 
 
 def timeout() -> float:
-    value = getattr(settings, "WEBHOOK_TIMEOUT", 10)
+    value = getattr(settings, "WEBHOOK_TIMEOUT", 5)
     try:
         seconds = float(value)
     except (TypeError, ValueError):
@@ -140,14 +141,25 @@ class Sender:
         webhook = Webhook.objects.filter(pk=message.data.get("webhook")).first()
         if webhook is None:
             raise PermanentError("webhook deleted")
-        if not webhook.enabled and message.data.get("type") != PING:
+        ping = message.data.get("type") == PING
+        if not webhook.enabled and not ping:
             raise PermanentError("webhook disabled")
+        if circuit.is_open(webhook) and not ping:
+            until = webhook.circuit_open_until
+            raise NotYet(
+                f"not sent: {webhook.failures_in_a_row} deliveries in a row failed; "
+                f"the next try is at {until:%H:%M:%S} UTC",
+                retry_after=max((until - timezone.now()).total_seconds(), 1.0),
+            )
         attempt = DeliveryAttempt(
             message_id=message.pk, number=message.attempts, url=masked_url(webhook.url)
         )
         try:
-            return self._post(message, webhook, attempt)
-        except (PermanentError, TransientError):
+            answered = self._post(message, webhook, attempt)
+        except PermanentError:
+            raise
+        except TransientError:
+            circuit.failed(webhook)
             raise
         except Exception as error:
             # A bug, not the receiver: its words could hold the URL, so they stay in the log.
@@ -157,6 +169,8 @@ class Sender:
         finally:
             attempt.error = attempt.error.replace(webhook.url, attempt.url)
             attempt.save()
+        circuit.succeeded(webhook)
+        return answered
 
     def _post(self, message, webhook: Webhook, attempt: DeliveryAttempt) -> str:
         try:

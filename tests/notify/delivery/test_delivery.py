@@ -234,9 +234,9 @@ def test_delivery_sent_is_announced_with_the_provider_id(smtp, db):
     assert seen == [smtp.messages[0]["Message-ID"]]
 
 
-def test_the_worker_delivers_five_times_a_second(smtp, db):
-    job = next(j for j in periodic_jobs() if j.name == "pages and deliveries")
-    assert job.every == 0.2
+def test_the_worker_delivers_the_team_list_five_times_a_second(smtp, db):
+    job = next(j for j in periodic_jobs() if j.name == "deliveries: team e-mail")
+    assert (job.every, job.thread) == (0.2, "team")
     queued_email("w", "w@example.com")
 
     job.run()

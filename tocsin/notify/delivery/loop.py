@@ -17,6 +17,11 @@ A message the provider took but never confirmed (OutcomeUnknown) is not a failur
 once more after UNCONFIRMED_PAUSE, with the same id, and then left `sent`, unconfirmed; the
 person's next contact method is not paged for it.
 
+Messages are delivered in lanes (lanes.py): each lane has threads of its own in the worker, and
+`claim_due(lane=…)` takes only that lane's messages, so a slow destination holds up only its
+lane. In a lane that sends one at a time to each destination (webhooks), a claim takes the
+messages of one destination that has nothing in flight, under a lease that has not run out.
+
 A page is checked against its incident just before it is sent: one that no longer needs anyone
 (acknowledged, resolved, cancelled) is dropped instead, and a page e-mail is rendered from the
 incident as it is then, not as it was when it was queued.
@@ -25,6 +30,7 @@ incident as it is then, not as it was when it was queued.
 import logging
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -47,6 +53,7 @@ from tocsin.notify.emails.content import page_email
 from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.pages import no_longer_needed, record_delivered, record_dropped
 
+from .lanes import Lane, in_lane
 from .signals import delivery_failed, delivery_sent
 
 logger = logging.getLogger("tocsin.notify")
@@ -91,17 +98,44 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 
-def claim_due(*, now: datetime, limit: int, worker_id: str) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for `worker_id` and commit the claim."""
+# Lanes whose destinations (the outbox row's `address`) receive one message at a time.
+ONE_AT_A_TIME = {Lane.WEBHOOKS}
+# A worker's threads of such a lane take turns to claim, so two of them never pick the same
+# destination (on SQLite every claim already takes the database lock).
+_one_at_a_time_claims = threading.Lock()
+
+
+def claim_due(
+    *, now: datetime, limit: int, worker_id: str, lane: Lane | None = None
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages (of `lane`, else any) for `worker_id`; commit the claim."""
     due = OutboxMessage.objects.filter(
         state__in=(OutboxState.PENDING, OutboxState.SENDING),
         next_attempt_at__lte=now,
         channel__in=channels.available(),
     )
+    if lane is not None:
+        due = due.filter(in_lane(lane))
     if not due.exists():
         return []  # a plain read first: an idle worker takes no lock
+    if lane in ONE_AT_A_TIME:
+        with _one_at_a_time_claims:
+            return _claim(due, now=now, limit=limit, worker_id=worker_id, lane=lane)
+    return _claim(due, now=now, limit=limit, worker_id=worker_id, lane=None)
+
+
+def _claim(due, *, now: datetime, limit: int, worker_id: str, lane: Lane | None):
     with transaction.atomic():
         due = due.select_related("incident", "recipient").order_by("next_attempt_at", "id")
+        if lane is not None:
+            # One destination with nothing in flight: the first due one.
+            in_flight = OutboxMessage.objects.filter(
+                in_lane(lane), state=OutboxState.SENDING, next_attempt_at__gt=now
+            ).values("address")
+            first = due.exclude(address__in=in_flight).values_list("address", flat=True)[:1]
+            if not first:
+                return []
+            due = due.filter(address=first[0])
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         # SQLite has no row locks: its IMMEDIATE transactions serialise claims instead.
@@ -389,11 +423,13 @@ def deliver_due(
     limit: int = 50,
     worker_id: str,
     budget: float = BATCH_SECONDS,
+    lane: Lane | None = None,
 ) -> Report:
-    """Claim up to `limit` due messages and send them; one failure never stops the others."""
+    """Claim up to `limit` due messages (of `lane`, else of any) and send them; one failure
+    never stops the others."""
     now = now or timezone.now()
     report = Report()
-    batch = claim_due(now=now, limit=limit, worker_id=worker_id)
+    batch = claim_due(now=now, limit=limit, worker_id=worker_id, lane=lane)
     report.claimed = len(batch)
     senders: dict[str, object] = {}
     unreachable: dict[str, tuple[Unreachable, datetime]] = {}
@@ -422,7 +458,8 @@ def deliver_due(
             sender.close()
     if report.claimed:
         logger.info(
-            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost, %s dropped",
+            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost, "
+            "%s dropped%s",
             report.claimed,
             report.sent,
             report.retried,
@@ -430,6 +467,7 @@ def deliver_due(
             report.deferred,
             report.lost,
             report.dropped,
+            f" in the {lane} lane" if lane else "",
         )
     return report
 
@@ -438,13 +476,13 @@ def worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"[:100]
 
 
-def deliver_due_now() -> Report:
-    """The worker's periodic job: deliver what is due, a few full batches at most."""
+def deliver_due_now(*, lane: Lane | None = None) -> Report:
+    """A lane's periodic job: deliver what is due in it, a few full batches at most."""
     total = Report()
     limit = 50
     stop_at = time.monotonic() + DRAIN_SECONDS
     while True:
-        report = deliver_due(limit=limit, worker_id=worker_id())
+        report = deliver_due(limit=limit, worker_id=worker_id(), lane=lane)
         total += report
         if report.claimed < limit or time.monotonic() > stop_at:
             return total
