@@ -19,7 +19,8 @@ from tests.support.people import person
 from tocsin.accounts.models import InstanceRole, MembershipRole
 from tocsin.accounts.services import create_api_token
 from tocsin.incidents.models import Event
-from tocsin.notify.delivery.loop import MAX_ATTEMPTS, deliver_due
+from tocsin.notify.delivery.loop import deliver_due
+from tocsin.notify.delivery.outcomes import MAX_ATTEMPTS
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.webhooks.services import create_webhook
 

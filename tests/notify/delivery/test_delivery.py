@@ -12,7 +12,8 @@ from tests.support.outbox import WORKER, queued_email
 from tocsin.incidents.models import Event
 from tocsin.notify.channels import email as email_channel
 from tocsin.notify.delivery import loop as delivery
-from tocsin.notify.delivery.loop import CLAIM_LEASE, LEASE, claim_due, deliver_due
+from tocsin.notify.delivery.claims import CLAIM_LEASE, LEASE, claim_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.delivery.signals import delivery_sent
 from tocsin.notify.models import OutboxMessage, OutboxState
 from tocsin.notify.outbox.services import enqueue
@@ -169,7 +170,7 @@ def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
         raise Killed
 
     with monkeypatch.context() as patch:
-        patch.setattr(delivery, "_mark_sent", die)
+        patch.setattr(delivery, "mark_sent", die)  # as loop.py calls it
         with pytest.raises(Killed):
             deliver_due(worker_id="doomed-worker")
 

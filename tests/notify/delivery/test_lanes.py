@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.support.outbox import WORKER, queued_email
+from tocsin.notify.delivery.claims import claim_due
 from tocsin.notify.delivery.lanes import Lane, in_lane, lane_of
-from tocsin.notify.delivery.loop import claim_due, deliver_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.services import enqueue
 

@@ -19,7 +19,9 @@ from tocsin.incidents.models import Event
 from tocsin.incidents.services import declare
 from tocsin.notify.channels import email as email_channel
 from tocsin.notify.delivery import loop as delivery
-from tocsin.notify.delivery.loop import LEASE, UNCONFIRMED_PAUSE, deliver_due
+from tocsin.notify.delivery.claims import LEASE
+from tocsin.notify.delivery.loop import deliver_due
+from tocsin.notify.delivery.outcomes import UNCONFIRMED_PAUSE
 from tocsin.notify.delivery.signals import delivery_sent
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.oncall.escalation.engine import run_due_escalations

@@ -16,7 +16,8 @@ from tocsin.incidents.services import (
     declare,
     resolve,
 )
-from tocsin.notify.delivery.loop import CLAIM_LEASE, claim_due, deliver_due
+from tocsin.notify.delivery.claims import CLAIM_LEASE, claim_due
+from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.services import retry_now
 from tocsin.oncall.escalation.engine import run_due_escalations

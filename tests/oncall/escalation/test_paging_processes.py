@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.live import LiveTocsin, on_postgres, wait_for
 from tests.support.mailbox import Mailbox
-from tocsin.notify.delivery.loop import LEASE
+from tocsin.notify.delivery.claims import LEASE
 
 pytestmark = pytest.mark.processes
 
