@@ -35,7 +35,7 @@ def is_open(webhook: Webhook) -> bool:
 def failed(webhook: Webhook) -> None:
     """One more delivery without a good answer; opens the circuit at the threshold."""
     with transaction.atomic():
-        row = Webhook.objects.select_for_update().filter(pk=webhook.pk).first()
+        row = Webhook.objects.select_for_update(of=("self",)).filter(pk=webhook.pk).first()
         if row is None:
             return
         row.failures_in_a_row += 1
