@@ -22,7 +22,12 @@ from tocsin.incidents.services import record
 from tocsin.notify.channels import OutcomeUnknown
 from tocsin.notify.emails.content import page_email
 from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
-from tocsin.notify.outbox.pages import no_longer_needed, record_delivered, record_dropped
+from tocsin.notify.outbox.pages import (
+    no_longer_needed,
+    record_delivered,
+    record_dropped,
+    record_unconfirmed,
+)
 
 from .claims import mine
 from .signals import delivery_failed, delivery_sent
@@ -112,14 +117,6 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
     return True
 
 
-def page_line(message: OutboxMessage, text: str) -> str:
-    """ "Page to Bob Okafor via e-mail: …", never naming the address."""
-    method = message.data.get("method") or message.get_channel_display().lower()
-    if message.address:
-        text = text.replace(message.address, "the recipient")
-    return f"Page to {message.recipient or 'someone'} via {method}: {text}"
-
-
 def on_outcome_unknown(message: OutboxMessage, error: OutcomeUnknown) -> bool:
     """The provider took the message but never confirmed it: try once more after
     UNCONFIRMED_PAUSE with the same id, and after a second time (or the last attempt) leave it
@@ -155,20 +152,7 @@ def on_outcome_unknown(message: OutboxMessage, error: OutcomeUnknown) -> bool:
         for name, value in changes.items():
             setattr(message, name, value)
         if message.purpose == Purpose.PAGE and message.incident is not None:
-            record(
-                message.incident,
-                Event.ESCALATION,
-                actor=None,
-                via=Channel.SYSTEM,
-                system="Escalation",
-                message=page_line(message, text),
-                data={
-                    "outbox_message": message.pk,
-                    "recipient": message.recipient_id,
-                    "channel": message.channel,
-                    "page_unconfirmed": count,
-                },
-            )
+            record_unconfirmed(message, text, count=count)
     logger.warning("outbox message %s: %s", message.pk, text)
     return True
 

@@ -38,22 +38,36 @@ def not_sent_line(message: OutboxMessage, reason: str) -> str:
     return f"Page to {message.recipient or 'someone'} via {_method(message)} not sent: {reason}"
 
 
-def record_dropped(message: OutboxMessage, reason: str) -> None:
-    """The timeline line for one dropped page."""
+def record_page_remark(message: OutboxMessage, text: str, **data) -> None:
+    """A line about one page on its incident's timeline, in the engine's words: "Page to Bob
+    Okafor via e-mail: …". It names the person, never the address."""
+    if message.address:
+        text = text.replace(message.address, "the recipient")
     record(
         message.incident,
         Event.ESCALATION,
         actor=None,
         via=Channel.SYSTEM,
         system="Escalation",
-        message=not_sent_line(message, reason),
+        message=text,
         data={
             "outbox_message": message.pk,
             "recipient": message.recipient_id,
             "channel": message.channel,
-            "page_dropped": True,
+            **data,
         },
     )
+
+
+def record_dropped(message: OutboxMessage, reason: str) -> None:
+    """The timeline line for one dropped page."""
+    record_page_remark(message, not_sent_line(message, reason), page_dropped=True)
+
+
+def record_unconfirmed(message: OutboxMessage, text: str, *, count: int) -> None:
+    """The timeline line for a page the provider took but did not confirm."""
+    line = f"Page to {message.recipient or 'someone'} via {_method(message)}: {text}"
+    record_page_remark(message, line, page_unconfirmed=count)
 
 
 def _method(message: OutboxMessage) -> str:
