@@ -36,6 +36,9 @@ from tocsin.incidents.selectors import incidents_matching
 from tocsin.incidents.services import TRANSITIONS
 from tocsin.incidents.views import incident_or_404, live_context
 from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_for
+from tocsin.oncall.escalation.services import policy_for
+from tocsin.oncall.escalation.targets import fallback_explanation, fallback_snapshot
+from tocsin.oncall.schedules.selectors import on_call_at
 
 # ---------------------------------------------------------------------------------------------
 # The profile: the person's own details and API tokens (accounts), with the links to their
@@ -157,6 +160,7 @@ def team_list(request):
 def team_detail(request, slug: str):
     team = get_object_or_404(Team, slug=slug)
     memberships = team.memberships.select_related("user").order_by("user__display_name")
+    now = timezone.now()
     return render(
         request,
         "pages/team_detail.html",
@@ -165,7 +169,8 @@ def team_detail(request, slug: str):
             "memberships": memberships,
             "services": team.services.order_by("name"),
             "open_incidents": incidents_matching(team=team.slug, status="open"),
-            "warning": nobody_on_call(team, timezone.now()),
+            "warning": nobody_on_call(team, now),
+            **_team_paging(team, now),
         },
     )
 
@@ -238,3 +243,26 @@ def incident_detail(request, pk: int):
         live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
     )
     return render(request, "pages/incident_detail.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The team page's paging and alerting: who is on call now on each schedule (on-call), the
+# escalation policy in use, and the integrations that send the team alerts (alerting)
+
+
+def _team_paging(team: Team, now) -> dict:
+    """Who is on call now per schedule, the policy the engine runs, the team's integrations.
+
+    Integrations are listed by name and kind only: their URLs carry the secret token, which is
+    on the integration's page for who may see it.
+    """
+    policy = policy_for(team)
+    return {
+        "on_call": [
+            {"schedule": schedule, "people": on_call_at(schedule, now)}
+            for schedule in team.schedules.order_by("name")
+        ],
+        "policy": policy,
+        "no_policy": None if policy else fallback_explanation(team, fallback_snapshot(team)),
+        "integrations": team.integrations.order_by("name"),
+    }
