@@ -71,6 +71,15 @@ def alerts_matching(
     return alerts
 
 
+def alerts_of_incident(incident) -> list[Alert]:
+    """The alerts that opened `incident` or joined it, the first received first."""
+    return list(
+        Alert.objects.filter(incident=incident)
+        .select_related("integration")
+        .order_by("first_seen_at", "id")
+    )
+
+
 def alert_with_events(pk: int) -> Alert | None:
     return (
         Alert.objects.select_related(

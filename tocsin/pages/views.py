@@ -19,6 +19,7 @@ from tocsin.accounts import services as accounts
 from tocsin.accounts.forms import ApiTokenForm, ContactMethodForm, ProfileForm
 from tocsin.accounts.models import Team
 from tocsin.accounts.permissions import may_administer
+from tocsin.alerting.selectors import alerts_of_incident
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
 from tocsin.incidents.forms import (
@@ -241,6 +242,7 @@ def incident_detail(request, pk: int):
         role_form=RoleForm(auto_id="role_%s"),
         note_form=NoteForm(auto_id="note_%s"),
         live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
+        incident_alerts=alerts_of_incident(incident),
     )
     return render(request, "pages/incident_detail.html", context)
 
