@@ -151,6 +151,7 @@ def _incident_for(alert: Alert, integration, decisions: list[str]) -> Incident:
                 system=system,
                 source=Source.ALERT,
                 grouping_key=stored,
+                drill=alert.test,
             )
     except IntegrityError:
         # A concurrent request opened the incident for this key first: join it.

@@ -211,6 +211,7 @@ def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) ->
             runbook_url=decided.runbook_url,
             rule=decided.rule,
             grouping_key=decided.grouping_key,
+            test=parsed.test,
         )
         _refresh(alert, parsed)
         try:

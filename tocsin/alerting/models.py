@@ -241,6 +241,9 @@ class Alert(models.Model):
         RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
     grouping_key = models.CharField(max_length=255, blank=True)
+    test = models.BooleanField(
+        default=False, help_text="Sent from the integration's page to try the pipeline."
+    )
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )

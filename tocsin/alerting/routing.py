@@ -194,6 +194,12 @@ def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]
             reasons.append(f"The rule's grouping key {rule.grouping_key!r} is not a template")
     if not key:
         key = default_grouping_key(alert, service=service, integration=integration)
+    if alert.test:
+        # Its own keys: a test alert never joins a real incident, nor a real alert a drill.
+        key = f"test/{key}"
+        reasons.append(
+            "A test alert: grouped only with other test alerts; an incident it opens is a drill"
+        )
     return Route(
         team=team,
         service=service,

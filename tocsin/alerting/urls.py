@@ -16,6 +16,11 @@ urlpatterns = [
         integrations.integration_rotate,
         name="integration-rotate",
     ),
+    path(
+        "integrations/<int:pk>/test-alert/",
+        integrations.integration_test_alert,
+        name="integration-test-alert",
+    ),
     path("alerts/", alerts.alert_list, name="alert-list"),
     path("alerts/<int:pk>/", alerts.alert_detail, name="alert-detail"),
     path("alerting/rules/", rules.rule_list, name="rule-list"),

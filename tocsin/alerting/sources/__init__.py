@@ -47,6 +47,7 @@ class ParsedAlert:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     raw: dict = field(default_factory=dict)  # this alert's own part of the payload
+    test: bool = False  # sent from the integration's page (`test_alerts.py`), never by a source
 
     @property
     def status(self) -> str:

@@ -5,7 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.permissions import may_administer, may_see_secrets, teams_managed_by
+from tocsin.accounts.permissions import (
+    may_administer,
+    may_manage_team,
+    may_see_secrets,
+    teams_managed_by,
+)
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 
@@ -13,6 +18,7 @@ from .. import selectors, services
 from ..forms import IntegrationCreateForm, IntegrationSettingsForm, RotateTokenForm
 from ..models import Integration, Kind
 from ..snippets import snippets_for
+from ..test_alerts import send_test_alert
 
 RECENT_ALERTS = 10
 DOC_PAGES = {Kind.HEARTBEAT: "heartbeats"}
@@ -82,6 +88,7 @@ def _integration_page(request, integration: Integration, *, settings_form=None, 
     context = {
         "integration": integration,
         "manages": manages,
+        "may_test": may_manage_team(integration.team, request.user),
         "url": selectors.intake_url(integration, masked=not manages),
         "events_url": selectors.events_api_url(),
         "key": integration.token if manages else selectors.MASK,
@@ -152,3 +159,17 @@ def integration_rotate(request, pk: int):
             "Update the sending tool now.",
         )
     return redirect("integration-detail", pk=integration.pk)
+
+
+@login_required
+@require_POST
+def integration_test_alert(request, pk: int):
+    integration = _integration(pk)
+    try:
+        outcome = send_test_alert(integration=integration, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("integration-detail", pk=integration.pk)
+    # The pipeline's last word says what happened: opened, still part of, reopened, suppressed.
+    messages.success(request, f"Test alert sent: {outcome.decisions[-1]}.")
+    return redirect("alert-detail", pk=outcome.alert.pk)
