@@ -34,14 +34,13 @@ def cmd_demo(args) -> int:
     _django()
     from django.conf import settings
 
-    from tocsin.demo import DEMO_PASSWORD, load_demo
+    from tocsin.demo import DEMO_PASSWORD, demo_accounts, load_demo
 
     created = load_demo()
     print("Demo data loaded." if created else "Demo data already present; nothing changed.")
     print(f"Sign in at {settings.BASE_URL}/ as one of (password {DEMO_PASSWORD!r}):")
-    print("  admin@example.com  (admin)")
-    print("  alice@example.com  (lead of Payments)    bob@example.com   (member of Payments)")
-    print("  carol@example.com  (lead of Platform)    viewer@example.com (read only)")
+    for line in demo_accounts():
+        print(f"  {line}")
     return 0
 
 

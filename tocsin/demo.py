@@ -105,34 +105,63 @@ def load_demo() -> bool:
 
 
 def _demo_on_call(people, teams) -> None:
-    """Payments: a weekly rotation in Berlin and "on-call now, then the lead after 5 minutes"."""
-    alice, bob = people["alice"], people["bob"]
-    primary = oncall.create_schedule(
-        team=teams["payments"], name="Payments primary", time_zone="Europe/Berlin", by=alice
-    )
+    """Each team: a weekly primary rotation and a secondary one a week out of step, and a policy
+    "on call now, then the secondary after 5 minutes", so level 2 is always someone else."""
+    rotations = [
+        # team, lead who sets it up, time zone, the people in primary order
+        ("payments", "alice", "Europe/Berlin", ["alice", "bob"]),
+        ("platform", "carol", "America/New_York", ["dave", "carol"]),
+    ]
     today = timezone.localdate()
-    oncall.add_layer(
-        schedule=primary,
-        by=alice,
-        name="Weekly",
-        participants=[alice, bob],
-        rotation_unit="weeks",
-        rotation_length=1,
-        handoff_time=time(9, 0),
-        start_date=today - timedelta(days=today.weekday()),
-    )
-    policies.create_policy(
-        team=teams["payments"],
-        name="Payments default",
-        by=alice,
-        repeat=2,
-        levels=[
-            policies.LevelSpec(
-                timedelta(minutes=5), [policies.TargetSpec("schedule", schedule=primary)]
-            ),
-            policies.LevelSpec(timedelta(minutes=5), [policies.TargetSpec("user", user=alice)]),
-        ],
-    )
+    monday = today - timedelta(days=today.weekday())
+    for slug, lead_key, time_zone, order in rotations:
+        team, lead = teams[slug], people[lead_key]
+        rota = [people[key] for key in order]
+        schedules = []
+        for name, participants in (("primary", rota), ("secondary", rota[1:] + rota[:1])):
+            schedule = oncall.create_schedule(
+                team=team, name=f"{team.name} {name}", time_zone=time_zone, by=lead
+            )
+            oncall.add_layer(
+                schedule=schedule,
+                by=lead,
+                name="Weekly",
+                participants=participants,
+                rotation_unit="weeks",
+                rotation_length=1,
+                handoff_time=time(9, 0),
+                start_date=monday,
+            )
+            schedules.append(schedule)
+        policies.create_policy(
+            team=team,
+            name=f"{team.name} default",
+            by=lead,
+            repeat=2,
+            levels=[
+                policies.LevelSpec(
+                    timedelta(minutes=5), [policies.TargetSpec("schedule", schedule=schedule)]
+                )
+                for schedule in schedules
+            ],
+        )
+
+
+def demo_accounts() -> list[str]:
+    """One line per demo account, for `tocsin demo` to print: e-mail and who they are."""
+    lines = []
+    for email, name, role, _tz, memberships in PEOPLE:
+        if role == InstanceRole.ADMIN:
+            who = "an admin"
+        elif role == InstanceRole.VIEWER:
+            who = "may read but not change anything"
+        else:
+            who = ", ".join(
+                f"{'lead' if r == MembershipRole.LEAD else 'member'} of {slug.capitalize()}"
+                for slug, r in memberships.items()
+            )
+        lines.append(f"{email:<20} {name}, {who}")
+    return lines
 
 
 def _demo_incidents(people, teams, services) -> None:
