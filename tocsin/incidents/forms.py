@@ -1,6 +1,7 @@
 """Forms for the incident pages: they parse input; the services decide what is allowed."""
 
 from django import forms
+from django.db.models import Case, Value, When
 
 from tocsin.accounts.models import Team, User
 
@@ -65,6 +66,30 @@ class DeclareForm(forms.Form):
         required=False,
         help_text="A practice incident: it runs the whole process and is left out of metrics.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The chosen team's services first (the initial team's before anything is chosen),
+        # then the other teams' in name order.
+        chosen = self["team"].value()
+        team_id = str(getattr(chosen, "pk", chosen) or "")
+        # A value that is no team's id changes no order: the team field's own error says so.
+        first = Case(When(team_id=int(team_id), then=0), default=1) if team_id.isdigit() else None
+        self.fields["services"].queryset = (
+            Service.objects.select_related("team")
+            .annotate(first=first or Value(1))
+            .order_by("first", "team__name", "team_id", "name")
+        )
+
+    def service_groups(self) -> list[tuple[str, list]]:
+        """The services' checkboxes grouped by team, in the queryset's order: (team, boxes)."""
+        groups: list[tuple[str, list]] = []
+        for box in self["services"]:
+            team = box.data["value"].instance.team
+            if not groups or groups[-1][0] != team:
+                groups.append((team, []))
+            groups[-1][1].append(box)
+        return [(team.name, boxes) for team, boxes in groups]
 
 
 class AssignForm(forms.Form):
