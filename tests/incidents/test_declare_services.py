@@ -23,7 +23,8 @@ def test_services_are_grouped_by_team_with_my_team_first(
     signed_in, outsider, payments, platform, checkout
 ):
     Service.objects.create(name="Edge proxy", slug="edge", team=platform)
-    Service.objects.create(name="Analytics", slug="analytics", team=Team.objects.create(name="Analytics", slug="analytics"))
+    analytics = Team.objects.create(name="Analytics", slug="analytics")
+    Service.objects.create(name="Analytics", slug="analytics", team=analytics)
 
     html = body(signed_in(outsider).get(reverse("incident-declare")))  # Carol, of Platform
 
@@ -53,4 +54,11 @@ def test_a_chosen_service_stays_ticked_in_its_group(
     response = signed_in(outsider).post(
         reverse("incident-declare"), {"title": "", "team": payments.pk, "services": [checkout.pk]}
     )
-    assert re.search(r'value="%d"[^>]*checked' % checkout.pk, body(response))
+    assert re.search(rf'value="{checkout.pk}"[^>]*checked', body(response))
+
+
+def test_a_team_value_that_is_no_id_still_shows_the_form(signed_in, outsider, checkout):
+    for value in ("nope", "9" * 30):
+        response = signed_in(outsider).post(reverse("incident-declare"), {"team": value})
+        assert response.status_code == 200
+        assert [team for team, _ in _groups(body(response))] == ["Payments"]

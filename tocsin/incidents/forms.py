@@ -74,7 +74,8 @@ class DeclareForm(forms.Form):
         chosen = self["team"].value()
         team_id = str(getattr(chosen, "pk", chosen) or "")
         # A value that is no team's id changes no order: the team field's own error says so.
-        first = Case(When(team_id=int(team_id), then=0), default=1) if team_id.isdigit() else None
+        usable = team_id.isdigit() and len(team_id) < 10  # and never past the column's range
+        first = Case(When(team_id=int(team_id), then=0), default=1) if usable else None
         self.fields["services"].queryset = (
             Service.objects.select_related("team")
             .annotate(first=first or Value(1))
