@@ -56,10 +56,11 @@ def test_a_p1_for_platform_pages_someone_on_platform(demo):
     assert paged and set(paged) <= platform
 
 
+@pytest.mark.parametrize("slug", ["payments", "platform"])
 @pytest.mark.parametrize("weeks", [0, 1, 2, 3])
-def test_payments_level_two_pages_someone_other_than_level_one(demo, weeks):
+def test_level_two_pages_someone_other_than_level_one(demo, slug, weeks):
     instant = timezone.now() + timedelta(weeks=weeks)
-    path = escalation_path(demo["payments"], Severity.objects.get(key="P1"), instant)
+    path = escalation_path(demo[slug], Severity.objects.get(key="P1"), instant)
 
     first, second = ({c.user for c in level.people} for level in path.levels[:2])
     assert first and second

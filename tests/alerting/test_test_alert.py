@@ -64,6 +64,9 @@ def test_a_test_alert_never_joins_a_real_incident(signed_in, lead, prometheus, f
     test_alert = Alert.objects.get(test=True)
     assert test_alert.incident != real.incident
     assert test_alert.incident.drill and not real.incident.drill
+    assert test_alert.summary == "Test alert from Prometheus"
+    assert real.alert.grouping_key == "alert:checkout"
+    assert test_alert.grouping_key == "alert:test/checkout"
 
 
 def test_a_member_who_may_not_manage_it_is_refused_and_nothing_is_sent(
