@@ -76,7 +76,7 @@ django.setup()
 from tocsin.accounts.models import Membership, MembershipRole, Team
 from tocsin.accounts.services import create_user
 from tocsin.alerting.models import Integration
-from tocsin.oncall.policies import LevelSpec, TargetSpec, create_policy
+from tocsin.oncall.escalation.services import LevelSpec, TargetSpec, create_policy
 
 first_email, second_email, delay = sys.argv[1], sys.argv[2], timedelta(seconds=int(sys.argv[3]))
 # No e-mail list for the team: the only e-mails are pages.
