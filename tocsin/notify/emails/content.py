@@ -11,6 +11,7 @@ from tocsin.incidents.models import Incident
 from tocsin.incidents.templatetags.tocsin_ui import badge_colours, safe_colour
 from tocsin.notify.ack_links.services import issue_acknowledge_link
 from tocsin.notify.conf import incident_url
+from tocsin.text import without_bidi_controls
 
 
 def _zone(user: User | None) -> zoneinfo.ZoneInfo:
@@ -28,7 +29,7 @@ def _when(value: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
 
 def _subject(incident: Incident, prefix: str = "") -> str:
     drill = "[DRILL] " if incident.drill else ""
-    title = " ".join(incident.title.split())
+    title = " ".join(without_bidi_controls(incident.title).split())
     return f"{drill}{prefix}[{incident.severity.key}] {incident.reference} {title}"[:255]
 
 
