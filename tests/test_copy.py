@@ -89,3 +89,13 @@ def test_a_heartbeat_that_pinged_on_time_is_healthy(signed_in, lead, new_heartbe
     new_heartbeat.save()
     html = body(signed_in(lead).get(reverse("integration-detail", args=[new_heartbeat.pk])))
     assert "Healthy: pinging on time." in html
+
+
+def test_every_secret_url_has_a_copy_button_and_stays_selectable_without_script(
+    signed_in, lead, new_heartbeat
+):
+    html = body(signed_in(lead).get(reverse("integration-detail", args=[new_heartbeat.pk])))
+    assert 'readonly value="' in html  # selectable text without JavaScript
+    assert '<button type="button" class="button" data-copy="intake-url" hidden>Copy</button>' in (
+        html
+    )
