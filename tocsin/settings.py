@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # isolate, nobidi and linkify: every template that shows people's text has them.
+            "builtins": ["tocsin.incidents.templatetags.tocsin_text"],
         },
     },
 ]

@@ -250,7 +250,7 @@ def test_a_heartbeat_page_shows_curl_cron_the_watchdog_receiver_and_its_deadline
     )
     assert 'alertname = "Watchdog"' in text and "receiver: tocsin-heartbeat" in text
     assert "Healthy: pinging on time." in text
-    assert "Last ping 24 Nov, 11:57 (3 min ago)" in text
+    assert "Last ping 24 Nov, 11:57 UTC (3 min ago)" in text
     assert "Next deadline 24 Nov, 12:08" in text
 
 

@@ -146,9 +146,7 @@ def test_resolving_twice_explains_why_not(api_in_process, incident, member, toke
         capsys, "resolve", incident.reference, "--resolution", "Again", "--token", token
     )
     assert (code, out) == (1, "")
-    assert (
-        err == f"error: {incident.reference} cannot go from Resolved to Resolved; reopen it first\n"
-    )
+    assert err == f"error: {incident.reference} is already resolved\n"
     assert incident.refresh().resolution == "Fixed"
 
 

@@ -26,7 +26,7 @@ def act(client, name, incident, data=None):
 def test_the_header_shows_what_responders_need_first(signed_in, member, incident):
     html = body(page(signed_in(member), incident))
 
-    assert f"{incident.reference}</span> Checkout returns 502</h1>" in html
+    assert f"{incident.reference}</span> <bdi>Checkout returns 502</bdi></h1>" in html
     assert 'P1<span class="severity-name"> Critical</span>' in html
     assert '<span class="pill pill-triggered">Triggered</span>' in html
     assert "<dt>Owner</dt>" in html and "Nobody yet" in html

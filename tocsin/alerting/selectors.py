@@ -145,6 +145,11 @@ class HeartbeatStatus:
     overdue: bool
     missed_alert: Alert | None
 
+    @property
+    def waiting(self) -> bool:
+        """Never pinged, and the first deadline is still ahead: not yet known to work."""
+        return self.last_ping_at is None and not self.overdue and self.missed_alert is None
+
 
 def heartbeat_status(integration: Integration, now: datetime | None = None) -> HeartbeatStatus:
     now = now or timezone.now()

@@ -44,6 +44,10 @@ def transition(incident: Incident, *, to: str) -> str:
     """Move `incident` to status `to` in memory; return the status it left."""
     before = incident.status
     if to not in TRANSITIONS[before]:
+        if to == before:
+            raise InvalidTransition(
+                f"{incident.reference} is already {label(to).lower()}", field="status"
+            )
         hint = ""
         if before == Status.TRIGGERED and to in (Status.IDENTIFIED, Status.MONITORING):
             hint = "; acknowledge it first"

@@ -1,11 +1,13 @@
 """The page an acknowledge link opens: a GET shows what will happen, only the form's POST acts."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tocsin.errors import DomainError
+from tocsin.zones import zone_of
 
 from .services import acknowledge_with_link, read_acknowledge_link
 
@@ -20,14 +22,16 @@ TITLES = {
 
 
 def _page(request, template: str, context: dict, *, status: int = 200):
-    response = render(request, template, context, status=status)
+    # Whoever opens the link, times read as in the e-mail: in the zone of the person paged.
+    with timezone.override(zone_of(context.get("person"))):
+        response = render(request, template, context, status=status)
     # The URL is a credential: keep it out of Referer headers and search engines.
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def _refused(request, error: DomainError, incident=None):
+def _refused(request, error: DomainError, incident=None, person=None):
     return _page(
         request,
         "notify/ack_refused.html",
@@ -35,6 +39,7 @@ def _refused(request, error: DomainError, incident=None):
             "title": TITLES.get(error.code, "The incident was not acknowledged"),
             "error": error,
             "incident": incident,
+            "person": person,
         },
         status=error.status,
     )
@@ -59,5 +64,5 @@ def ack_link(request, token: str):
     try:
         incident = acknowledge_with_link(token=token)
     except DomainError as error:
-        return _refused(request, error, incident=link.incident)
+        return _refused(request, error, incident=link.incident, person=link.user)
     return _page(request, "notify/ack_done.html", {"incident": incident, "person": link.user})

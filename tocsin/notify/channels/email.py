@@ -15,14 +15,15 @@ import hashlib
 import smtplib
 import socket
 import threading
-from datetime import timedelta
-from email.utils import parseaddr
+from datetime import UTC, timedelta
+from email.utils import format_datetime, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from tocsin.notify.conf import smtp_timeout
 
@@ -55,6 +56,9 @@ def thread_id(incident_id: int) -> str:
 def build(message, *, connection=None) -> EmailMultiAlternatives:
     headers = {
         "Message-ID": message_id(message.idempotency_key),
+        # Built for each attempt, so the time it is sent; with "+0000", as RFC 5322 reserves
+        # "-0000" (what Django writes in UTC) for a sender that does not know its offset.
+        "Date": format_datetime(timezone.now().astimezone(UTC)),
         # Ask autoresponders (out of office, vacation) not to answer a machine.
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tocsin.incidents.models import Incident, Status
 from tocsin.notify.conf import incident_url
+from tocsin.text import without_bidi_controls
 
 ACKNOWLEDGE, RESOLVE = "ack", "res"
 ACTIONS = {ACKNOWLEDGE: "acknowledge", RESOLVE: "resolve"}
@@ -83,9 +84,10 @@ def card(incident: Incident, *, reason: str = "") -> IncidentCard:
             buttons.append(Button("I'll fix it", action=f"{ACKNOWLEDGE}:{incident.pk}"))
         buttons.append(Button("Resolve", action=f"{RESOLVE}:{incident.pk}"))
     buttons.append(Button("Open", url=incident_url(incident)))
+    title = without_bidi_controls(incident.title)
     return IncidentCard(
         incident=incident,
-        headline=f"{drill}[{incident.severity.key}] {incident.reference} {incident.title}",
+        headline=f"{drill}[{incident.severity.key}] {incident.reference} {title}",
         lines=lines,
         buttons=buttons,
         reason=reason,

@@ -9,6 +9,7 @@ from tocsin.incidents.models import Incident, TimelineEvent
 from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.services import enqueue, enqueue_page
 from tocsin.notify.team_chats.models import ChatChannel
+from tocsin.text import without_bidi_controls
 
 from .card import card
 
@@ -19,7 +20,7 @@ CHAT_CONTACT_KINDS = {
 
 
 def _subject(incident: Incident) -> str:
-    return f"{incident.reference} {incident.title}"
+    return f"{incident.reference} {without_bidi_controls(incident.title)}"
 
 
 def _team_chats(incident: Incident):

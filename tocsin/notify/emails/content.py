@@ -11,24 +11,22 @@ from tocsin.incidents.models import Incident
 from tocsin.incidents.templatetags.tocsin_ui import badge_colours, safe_colour
 from tocsin.notify.ack_links.services import issue_acknowledge_link
 from tocsin.notify.conf import incident_url
-
-
-def _zone(user: User | None) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone if user else "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+from tocsin.text import without_bidi_controls
+from tocsin.zones import zone_of
 
 
 def _when(value: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
+    """A time in the recipient's zone, which it names: "Thu 15 Jan 2026, 11:30 EST
+    (America/New_York)"; the team's list has no one zone and reads UTC."""
     if value is None:
         return ""
-    return timezone.localtime(value, zone).strftime("%a %d %b %Y, %H:%M %Z")
+    shown = timezone.localtime(value, zone).strftime("%a %d %b %Y, %H:%M %Z")
+    return shown if zone.key == "UTC" else f"{shown} ({zone.key})"
 
 
 def _subject(incident: Incident, prefix: str = "") -> str:
     drill = "[DRILL] " if incident.drill else ""
-    title = " ".join(incident.title.split())
+    title = " ".join(without_bidi_controls(incident.title).split())
     return f"{drill}{prefix}[{incident.severity.key}] {incident.reference} {title}"[:255]
 
 
@@ -55,7 +53,7 @@ def _render(name: str, context: dict) -> tuple[str, str]:
 
 def page_email(incident: Incident, recipient: User, *, reason: str) -> tuple[str, str, str]:
     """The page: what is burning, why this person, and an Acknowledge button only they can use."""
-    zone = _zone(recipient)
+    zone = zone_of(recipient)
     link = issue_acknowledge_link(incident, recipient)
     context = _context(incident, zone=zone) | {
         "recipient": recipient,
@@ -70,7 +68,7 @@ def page_email(incident: Incident, recipient: User, *, reason: str) -> tuple[str
 
 def team_notification_email(incident: Incident, *, reason: str = "") -> tuple[str, str, str]:
     """For the team's list: a new incident that pages no one."""
-    context = _context(incident, zone=_zone(None)) | {
+    context = _context(incident, zone=zone_of(None)) | {
         "reason": reason,
         "preheader": f"A new incident for {incident.team.name}. {reason}".strip(),
         "footer": f"Sent to the {incident.team.name} list by Tocsin.",
@@ -80,7 +78,7 @@ def team_notification_email(incident: Incident, *, reason: str = "") -> tuple[st
 
 def resolution_email(incident: Incident) -> tuple[str, str, str]:
     """For the team's list: who resolved the incident, when, and how."""
-    zone = _zone(None)
+    zone = zone_of(None)
     context = _context(incident, zone=zone) | {
         "resolved_by": incident.resolved_by,
         "resolved_at": _when(incident.resolved_at, zone),
@@ -95,7 +93,7 @@ def resolution_email(incident: Incident) -> tuple[str, str, str]:
 
 def change_email(incident: Incident, event) -> tuple[str, str, str]:
     """For the team's list: the incident was reopened or cancelled, by whom and why."""
-    zone = _zone(None)
+    zone = zone_of(None)
     verb = event.get_kind_display()
     context = _context(incident, zone=zone) | {
         "verb": verb,

@@ -28,6 +28,7 @@ class EscalationPolicy(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "escalation policies"
         ordering = ["team__name", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(

@@ -1,6 +1,8 @@
 // Tocsin's only script, and an optional one: every page works without it.
 // 1. An open incident's page refreshes its status header and timeline every 5 s while visible.
-// 2. A "Copy" button next to a freshly created API token.
+// 2. A "Copy" button next to each secret shown in a read-only field: an API token shown once,
+//    intake URLs and keys, webhook secrets, calendar feed URLs. Without the script the field
+//    stays selectable, and focusing it selects it all.
 (function () {
   "use strict";
 
