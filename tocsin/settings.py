@@ -138,6 +138,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The user documentation, served at /docs/ (tocsin/manual.py).
+DOCS_DIR = BASE_DIR.parent / "docs"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks here even when it is empty
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

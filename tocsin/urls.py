@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
+from tocsin import manual
 from tocsin.alerting import intake
 from tocsin.api import api, not_found
 
@@ -19,6 +21,8 @@ urlpatterns = [
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
     path("", include("tocsin.pages.urls")),
+    path("docs/", RedirectView.as_view(url="/docs/index.md"), name="docs"),
+    path("docs/<path:page>", manual.doc_page, name="doc-page"),
     # Whatever else is asked of the machine-facing addresses is a JSON 404.
     re_path(r"^(api|v2|hooks)/", not_found),
 ]

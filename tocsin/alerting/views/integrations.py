@@ -101,7 +101,7 @@ def _integration_page(request, integration: Integration, *, settings_form=None, 
         "settings_form": settings_form
         or IntegrationSettingsForm(integration=integration, auto_id="settings_%s"),
         "rotate_form": rotate_form or RotateTokenForm(auto_id="rotate_%s"),
-        "doc_page": f"docs/integrations/{DOC_PAGES.get(integration.kind, integration.kind)}.md",
+        "doc_page": f"integrations/{DOC_PAGES.get(integration.kind, integration.kind)}.md",
         # These senders cannot sign: with a secret set, every request they make is refused.
         "cannot_sign": bool(integration.signing_secret)
         and integration.kind in (Kind.ALERTMANAGER, Kind.DATADOG),
