@@ -113,6 +113,7 @@ def test_on_a_phone_the_menu_folds_and_opens_and_the_first_incident_is_on_screen
 
         expect(phone.locator(".whoami")).to_be_visible()
         expect(phone.locator(".whoami")).to_have_text("Bob Okafor")
+        expect(phone.get_by_role("link", name="Declare", exact=True)).to_be_visible()
         teams = phone.get_by_role("navigation", name="Main").get_by_role("link", name="Teams")
         expect(teams).to_be_hidden()
         expect(phone.get_by_role("button", name="Sign out")).to_be_hidden()
@@ -137,7 +138,7 @@ def test_on_a_phone_the_menu_folds_and_opens_and_the_first_incident_is_on_screen
         expect(phone.get_by_label("Search")).to_be_visible()
 
 
-def test_on_a_phone_the_menu_works_without_javascript(
+def test_on_a_phone_the_menu_and_filters_work_without_javascript(
     browser, live_server, severities, member, incident
 ):
     from playwright.sync_api import expect
@@ -150,6 +151,11 @@ def test_on_a_phone_the_menu_works_without_javascript(
         expect(nav.get_by_role("link", name="Profile")).to_be_hidden()
         phone.get_by_text("Menu", exact=True).click()
         expect(nav.get_by_role("link", name="Profile")).to_be_visible()
+        phone.get_by_text("Menu", exact=True).click()
+        expect(nav.get_by_role("link", name="Profile")).to_be_hidden()
+        expect(phone.get_by_label("Search")).to_be_hidden()
+        phone.get_by_text("Filters", exact=True).click()
+        expect(phone.get_by_label("Search")).to_be_visible()
     finally:
         context.close()
 

@@ -134,6 +134,8 @@ def test_long_lists_are_split_into_pages_that_keep_the_filters(signed_in, lead, 
     assert "Page 1 of 2" in body(first)
     assert "?team=payments&amp;page=2" in body(first)
     assert 'name="scope" value="teams"' in body(first)
+    every = client.get(reverse("incident-list"), {"scope": "all"})
+    assert "?scope=all&amp;page=2" in body(every)  # the tab is kept from page to page
 
 
 def test_an_empty_list_invites_declaring(signed_in, member):
@@ -302,3 +304,13 @@ def test_with_300_incidents_bobs_unacknowledged_payments_p1_is_on_top(
     assert len(first_page) == PAGE_SIZE
     html = body(response)
     assert html.index("Card payments failing") < html.index("Other ")
+
+
+def test_the_filters_fold_away_unless_one_is_on(signed_in, member, three_tabs):
+    client = signed_in(member)
+    folded = body(client.get(reverse("incident-list")))
+    unfolded = body(client.get(reverse("incident-list"), {"severity": "P3"}))
+
+    assert '<input type="checkbox" id="filters-toggle" class="filters-toggle">' in folded
+    assert 'id="filters-toggle" class="filters-toggle" checked>' in unfolded
+    assert "Filters (on)" in unfolded
