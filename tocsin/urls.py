@@ -26,3 +26,7 @@ urlpatterns = [
     # Whatever else is asked of the machine-facing addresses is a JSON 404.
     re_path(r"^(api|v2|hooks)/", not_found),
 ]
+
+# The web pages' errors inside the layout (templates/404.html, 403.html, 500.html); under /api/,
+# /v2/ and /hooks/ tocsin.http.JsonErrorsMiddleware answers the same errors in JSON.
+handler500 = "tocsin.pages.views.server_error"

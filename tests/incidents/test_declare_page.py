@@ -82,6 +82,6 @@ def test_a_viewer_is_told_they_cannot_declare(signed_in, viewer, payments, p1):
     response = signed_in(viewer).post(
         reverse("incident-declare"), {"title": "Checkout", "severity": p1.pk, "team": payments.pk}
     )
-    assert response.status_code == 200
+    assert response.status_code == 403  # the page is refused too (tests/pages/test_error_pages.py)
     assert "is a viewer and may not change anything" in body(response)
     assert not Incident.objects.exists()

@@ -293,3 +293,115 @@ def test_the_page_loads_the_script_deferred_from_our_own_static_files(signed_in,
     html = body(signed_in(member).get(reverse("incident-detail", args=[incident.pk])))
     assert '<script src="/static/tocsin/app.js" defer></script>' in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from another host
+
+
+# --- Only the actions the person may take ---------------------------------------------------
+
+ACTION_NAMES = (
+    "incident-acknowledge",
+    "incident-assign",
+    "incident-status",
+    "incident-resolve",
+    "incident-cancel",
+    "incident-severity",
+    "incident-role",
+    "incident-role-remove",
+    "incident-note",
+)
+
+
+def offered(html, incident) -> set[str]:
+    """The actions whose form the page holds."""
+    return {
+        name for name in ACTION_NAMES if f'action="{reverse(name, args=[incident.pk])}"' in html
+    }
+
+
+def test_a_viewer_sees_no_declare_button_and_no_action_form(signed_in, viewer, lead, incident):
+    services.assign_role(incident=incident, user=lead, role=Role.RESPONDER, by=lead, via="web")
+    html = body(page(signed_in(viewer), incident))
+
+    assert offered(html, incident) == set()
+    assert reverse("incident-declare") not in html
+    assert "You have read-only access: you can follow this incident but not change it." in html
+    assert '<h2 id="actions-heading">' not in html
+
+
+def test_an_outsider_reads_the_incident_and_is_told_who_may_act(signed_in, outsider, incident):
+    html = body(page(signed_in(outsider), incident))
+
+    assert offered(html, incident) == set()
+    assert f"Only members of Payments and admins can work on {incident.reference}." in html
+    assert "Checkout returns 502" in html and 'id="timeline-heading"' in html  # it reads all
+    assert reverse("incident-declare") in html  # they may still declare their own
+
+
+def test_an_acknowledged_incident_tells_an_outsider_who_owns_it_and_who_may_act(
+    signed_in, outsider, member, incident
+):
+    services.acknowledge(incident=incident, by=member, via=Channel.WEB)
+    html = body(page(signed_in(outsider), incident))
+
+    assert offered(html, incident) == set()
+    assert (
+        f"{incident.reference} is acknowledged: Bob Okafor owns it. Only members of Payments "
+        f"and admins can work on {incident.reference}."
+    ) in html
+
+
+def test_a_member_is_offered_what_members_may_do_and_not_what_the_commander_does(
+    signed_in, member, incident
+):
+    html = body(page(signed_in(member), incident))
+
+    assert offered(html, incident) == {
+        "incident-acknowledge",
+        "incident-resolve",
+        "incident-severity",
+        "incident-role",  # joining as a responder, only for themself
+        "incident-note",
+    }
+    assert ">Join as responder</button>" in html
+    assert 'id="role_user"' not in html  # no choosing someone else for a role
+    assert ">Cancel incident</button>" not in html
+    assert "Only members of" not in html
+
+
+def test_an_acknowledged_incident_offers_its_member_the_next_steps_not_acknowledging(
+    signed_in, member, incident
+):
+    services.acknowledge(incident=incident, by=member, via=Channel.WEB)
+    html = body(page(signed_in(member), incident))
+
+    assert "incident-acknowledge" not in offered(html, incident)
+    assert "Mark identified" in html and "Mark monitoring" in html
+
+
+def test_the_lead_is_offered_assigning_cancelling_and_roles(signed_in, lead, member, incident):
+    services.assign_role(incident=incident, user=member, role=Role.RESPONDER, by=lead, via="web")
+    html = body(page(signed_in(lead), incident))
+
+    assert offered(html, incident) == set(ACTION_NAMES) - {"incident-status"}
+    assert ">Join as responder</button>" not in html
+
+
+def test_an_admin_outside_the_team_works_it_but_is_told_only_members_acknowledge(
+    signed_in, admin, incident
+):
+    html = body(page(signed_in(admin), incident))
+
+    assert "incident-acknowledge" not in offered(html, incident)
+    assert {"incident-resolve", "incident-cancel", "incident-assign"} <= offered(html, incident)
+    assert f"Only members of Payments can acknowledge {incident.reference}" in html
+
+
+def test_a_responder_may_step_down_but_not_remove_others(
+    signed_in, lead, member, other_member, incident
+):
+    for person in (member, other_member):
+        services.assign_role(incident=incident, user=person, role=Role.RESPONDER, by=lead, via="w")
+    html = body(page(signed_in(member), incident))
+
+    assert 'aria-label="Remove Bob Okafor as responder"' in html
+    assert 'aria-label="Remove Erin Walsh as responder"' not in html
+    assert ">Join as responder</button>" not in html  # already one

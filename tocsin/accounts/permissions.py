@@ -265,7 +265,12 @@ def may_see_contact_methods(person: User, user: User | None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Incidents: acknowledging, working one, being in charge of one, holding a role
+# Incidents: declaring, acknowledging, working one, being in charge of one, holding a role
+
+
+def may_declare(user: User | None) -> bool:
+    """Anybody who may write declares an incident, for any team; viewers only follow them."""
+    return not is_read_only(user)
 
 
 def _holds_role(incident, user: User, role: str | None = None) -> bool:
@@ -335,6 +340,13 @@ def ensure_manages_incident(incident, by: User, *, action: str) -> None:
             f"{incident.reference}"
         )
     ensure_can_write(by)
+
+
+def may_remove_incident_role(incident, holder: User, user: User | None) -> bool:
+    """Step down from one's own role; take someone else's: who is in charge of the incident."""
+    if is_read_only(user):
+        return False
+    return holder.pk == user.pk or _in_charge(incident, user)
 
 
 def may_hold_incident_role(user: User) -> bool:

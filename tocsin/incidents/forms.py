@@ -6,6 +6,7 @@ from django.db.models import Case, Value, When
 from tocsin.accounts.models import Team, User
 
 from .models import Role, Service, Severity, Status
+from .selectors import SCOPES, default_scope
 
 
 class SeverityChoiceField(forms.ModelChoiceField):
@@ -180,6 +181,10 @@ class IncidentFilterForm(forms.Form):
     team = forms.ChoiceField(required=False)
     service = forms.ChoiceField(required=False)
     drill = forms.ChoiceField(label="Drills", required=False, choices=DRILL_CHOICES)
+    # The tab the list is on (selectors.SCOPES), kept when the filters change.
+    scope = forms.ChoiceField(
+        required=False, choices=[("", "")] + [(s, s) for s in SCOPES], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,3 +210,9 @@ class IncidentFilterForm(forms.Form):
         drill = None if "drill" in self.errors else self.cleaned_data.get("drill")
         data["drill"] = {"no": False, "only": True}.get(drill or "")
         return data
+
+    def scope_for(self, person) -> str:
+        """The tab asked for, or the one the list opens on for `person`."""
+        self.is_valid()
+        asked = None if "scope" in self.errors else self.cleaned_data.get("scope")
+        return asked or default_scope(person)

@@ -10,12 +10,13 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tocsin.accounts.permissions import is_read_only
+from tocsin.accounts.permissions import is_read_only, may_declare, may_remove_incident_role
 from tocsin.errors import DomainError, ValidationFailed
 from tocsin.forms import add_domain_error
 
@@ -43,6 +44,11 @@ def home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_declare(request):
+    if not may_declare(request.user):
+        raise PermissionDenied(
+            f"{request.user} is a viewer and may not change anything: viewers follow "
+            "incidents but do not declare them"
+        )
     if request.method == "POST":
         form = DeclareForm(request.POST)
         if form.is_valid():
@@ -89,6 +95,10 @@ def live_context(incident: Incident, user) -> dict:
         incident.role_assignments.filter(ended_at__isnull=True).select_related("user"),
         key=lambda r: (Role.values.index(r.role), r.assigned_at, r.pk),
     )
+    for assignment in roles:
+        assignment.may_remove = incident.is_open and may_remove_incident_role(
+            incident, assignment.user, user
+        )
     return {
         "incident": incident,
         "commander": next((r.user for r in roles if r.role == Role.COMMANDER), None),

@@ -5,6 +5,8 @@ The profile's forms post here because a refused one shows the profile again with
 place; the incident actions post to tocsin.incidents and come back here by redirect.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,13 +14,19 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tocsin.accounts import services as accounts
 from tocsin.accounts.forms import ApiTokenForm, ContactMethodForm, ProfileForm
 from tocsin.accounts.models import Team
-from tocsin.accounts.permissions import may_administer
+from tocsin.accounts.permissions import (
+    may_acknowledge,
+    may_administer,
+    may_manage_incident,
+    may_work_incident,
+)
 from tocsin.alerting.selectors import alerts_of_incident
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
@@ -32,14 +40,16 @@ from tocsin.incidents.forms import (
     RoleForm,
     SeverityForm,
 )
-from tocsin.incidents.models import OPEN_STATUSES, Incident, Status
-from tocsin.incidents.selectors import incidents_matching
+from tocsin.incidents.models import OPEN_STATUSES, Incident, Role, Status
+from tocsin.incidents.selectors import incidents_matching, needing_a_human_first
 from tocsin.incidents.services import TRANSITIONS
 from tocsin.incidents.views import incident_or_404, live_context
 from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_for
 from tocsin.oncall.escalation.services import policy_for
 from tocsin.oncall.escalation.targets import fallback_explanation, fallback_snapshot
 from tocsin.oncall.schedules.selectors import on_call_at
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
 # The profile: the person's own details and API tokens (accounts), with the links to their
@@ -188,7 +198,11 @@ PAGE_SIZE = 25
 def incident_list(request):
     form = IncidentFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(incidents_matching(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    scope = form.scope_for(request.user)
+    incidents = needing_a_human_first(
+        incidents_matching(**filters, scope=scope, person=request.user)
+    )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     teams = Team.objects.order_by("name")
     if not may_administer(request.user):
         teams = teams.filter(memberships__user=request.user)
@@ -198,6 +212,8 @@ def incident_list(request):
         {
             "form": form,
             "page": page,
+            "scope": scope,
+            "tabs": [("mine", "Mine"), ("teams", "My teams"), ("all", "All")],
             "filtered": any(value is not None for value in filters.values()),
             "warnings": nobody_on_call_for(teams, timezone.now()),
         },
@@ -209,19 +225,34 @@ def incident_list(request):
 # stands (on-call's escalation card)
 
 
-def _actions(incident: Incident) -> dict:
-    """Which action forms make sense for the incident's status (the services decide who may)."""
+def _actions(incident: Incident, user) -> dict:
+    """The action forms the page offers: those that fit the incident's status, and that
+    `user` may take (the services enforce the same answers)."""
     allowed = TRANSITIONS[incident.status]
+    works = may_work_incident(incident, user)
+    manages = may_manage_incident(incident, user)
     return {
-        "acknowledge": incident.is_open and incident.acknowledged_by_id is None,
-        "assign": incident.is_open,
-        "statuses": [(s, Status(s).label) for s in SETTABLE_STATUSES if s in allowed],
-        "resolve": Status.RESOLVED in allowed,
-        "cancel": Status.CANCELLED in allowed,
-        "reopen": not incident.is_open,
-        "severity": incident.is_open,
-        "roles": incident.is_open,
+        "acknowledge": incident.is_open
+        and incident.acknowledged_by_id is None
+        and may_acknowledge(incident, user),
+        "assign": incident.is_open and manages,
+        "statuses": [(s, Status(s).label) for s in SETTABLE_STATUSES if s in allowed]
+        if works
+        else [],
+        "resolve": Status.RESOLVED in allowed and works,
+        "cancel": Status.CANCELLED in allowed and manages,
+        "reopen": not incident.is_open and works,
+        "severity": incident.is_open and works,
+        "roles": incident.is_open and manages,
+        "join": incident.is_open and works and not manages and not _responding(incident, user),
+        "note": works,
     }
+
+
+def _responding(incident: Incident, user) -> bool:
+    return incident.role_assignments.filter(
+        user=user, role=Role.RESPONDER, ended_at__isnull=True
+    ).exists()
 
 
 @login_required
@@ -229,8 +260,10 @@ def _actions(incident: Incident) -> dict:
 def incident_detail(request, pk: int):
     incident = incident_or_404(pk)
     context = live_context(incident, request.user)
+    actions = _actions(incident, request.user)
     context.update(
-        actions=_actions(incident),
+        actions=actions,
+        may_work=may_work_incident(incident, request.user),
         services_list=list(incident.services.all()),
         assign_form=AssignForm(team=incident.team, auto_id="assign_%s"),
         resolve_form=ResolveForm(
@@ -268,3 +301,17 @@ def _team_paging(team: Team, now) -> dict:
         "no_policy": None if policy else fallback_explanation(team, fallback_snapshot(team)),
         "integrations": team.integrations.order_by("name"),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The 500 page (404 and 403 are Django's own views, drawing 404.html and 403.html)
+
+
+def server_error(request):
+    """500.html inside the layout, with the person's navigation when the request can still draw
+    it; when even that fails, the same page without the request (Django's own handler)."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        logger.exception("the 500 page could not be drawn with the request; drawing it without")
+        return defaults.server_error(request)
