@@ -267,3 +267,16 @@ def test_only_one_open_incident_per_grouping_key(payments, lead, p1):
     with pytest.raises(Conflict, match=f"{second.reference} is already open"):
         reopen(incident=first, by=lead, via=Channel.WEB)
     assert first.refresh().status == Status.RESOLVED
+
+
+def test_someone_outside_the_team_may_not_add_a_note_until_given_a_role(incident, lead, outsider):
+    from tocsin.incidents.services import assign_role
+
+    with pytest.raises(PermissionDenied) as refusal:
+        add_note(incident=incident, by=outsider, via=Channel.API, text="Seen it on our side too")
+    assert "only members of Payments or people with a role on" in str(refusal.value)
+    assert not incident.timeline.filter(kind=Event.NOTE).exists()
+
+    assign_role(incident=incident, user=outsider, role=Role.RESPONDER, by=lead, via=Channel.WEB)
+    add_note(incident=incident, by=outsider, via=Channel.API, text="Seen it on our side too")
+    assert incident.timeline.filter(kind=Event.NOTE, actor=outsider).count() == 1

@@ -6,7 +6,6 @@ from django.db import transaction
 
 from tocsin.accounts.models import User
 from tocsin.accounts.permissions import (
-    ensure_can_write,
     ensure_works_incident,
 )
 from tocsin.errors import InvalidTransition, ValidationFailed
@@ -101,8 +100,10 @@ def update_details(
 
 
 def add_note(*, incident: Incident, by: User, via: str, text: str) -> TimelineEvent:
+    """A note on the timeline, by someone who may work the incident (members of its team,
+    people holding a role on it, admins)."""
     text = clean_text(text, field="text", required=True)
-    ensure_can_write(by)
+    ensure_works_incident(incident, by, action="add a note")
     with transaction.atomic():
         incident = locked(incident)
         return record(incident, Event.NOTE, actor=by, via=via, message=text)
