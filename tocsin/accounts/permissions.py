@@ -12,7 +12,7 @@ Objects from other apps (incidents, overrides, integrations) are read through th
 never imported: accounts sits below every other app.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tocsin.errors import PermissionDenied
 
@@ -262,6 +262,50 @@ def may_see_contact_methods(person: User, user: User | None) -> bool:
     """A person sees their own contact addresses; so does whoever may change their rules,
     since the rules name those addresses."""
     return may_change_notification_settings(person, user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deliveries: the messages Tocsin sends (the outbox), and the e-mail it keeps
+
+
+def _delivery_team(message) -> Team | None:
+    incident = message.incident
+    return incident.team if incident is not None else None
+
+
+def may_see_deliveries(user: User | None) -> bool:
+    """The Deliveries page in the navigation: admins (every message) and team leads (their
+    team's). Anyone else who opens it sees only the messages addressed to them."""
+    return _signed_in(user) and (user.is_admin or _leads_a_team(user))
+
+
+def deliveries_visible_to(user: User | None, messages: QuerySet) -> QuerySet:
+    """Of `messages` (outbox rows), those `user` may see: all for admins; for anyone else,
+    those about their teams' incidents where they lead, and those addressed to them."""
+    if not _signed_in(user):
+        return messages.none()
+    if user.is_admin:
+        return messages
+    led = Team.objects.filter(memberships__user=user, memberships__role=MembershipRole.LEAD)
+    return messages.filter(Q(incident__team__in=led) | Q(recipient=user))
+
+
+def may_read_delivery(message, user: User | None) -> bool:
+    """One message in full (a kept e-mail and its acknowledge link): admins, the leads of its
+    incident's team, and the person it is for."""
+    if not _signed_in(user):
+        return False
+    if message.recipient_id is not None and message.recipient_id == user.pk:
+        return True
+    return user.is_admin or ((team := _delivery_team(message)) is not None and is_lead(team, user))
+
+
+def may_see_delivery_address(message, user: User | None) -> bool:
+    """A person's address is for whoever may see their contact methods; a team's list, chat or
+    webhook URL is a secret of what the team (or, with no incident, the instance) owns."""
+    if message.recipient is not None:
+        return may_see_contact_methods(message.recipient, user)
+    return may_see_secrets(_delivery_team(message), user)
 
 
 # ---------------------------------------------------------------------------------------------
