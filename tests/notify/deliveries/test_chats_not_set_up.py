@@ -41,3 +41,19 @@ def test_a_page_queued_for_slack_fails_once_slack_is_gone_and_the_person_gets_e_
     mail = OutboxMessage.objects.get(purpose=Purpose.PAGE, channel="email", recipient=member)
     assert mail.state == OutboxState.KEPT
     assert incident.timeline.filter(kind=Event.PAGE_FAILED).count() == 1
+
+
+@pytest.mark.usefixtures("clock", "policy")
+def test_no_page_is_queued_for_a_chat_that_is_not_set_up(
+    settings, payments, p1, lead, member, no_mail_server
+):
+    settings.SLACK_BOT_TOKEN = ""
+    set_notification_rules(user=member, rules=[(linked(member, "U0BOB"), timedelta(0))])
+    incident = declare(title="Checkout returns 502", severity=p1, team=payments, by=lead)
+
+    run_due_escalations()
+
+    assert not OutboxMessage.objects.filter(channel="slack").exists()
+    [line] = incident.timeline.filter(kind=Event.PAGE_FAILED)
+    assert line.message.startswith("Could not page Bob Okafor via Slack")
+    assert line.message.endswith("Slack is not set up on this Tocsin")

@@ -102,6 +102,19 @@ def test_a_retried_message_shows_its_last_error_and_next_try(signed_in, admin, s
     assert message.state == OutboxState.PENDING
 
 
+def test_a_message_taken_but_not_confirmed_is_sent_with_its_note(signed_in, admin, db):
+    message = queued_email("unsure", "payments@example.com")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxState.SENT,
+        sent_at=message.created_at,
+        last_error="not confirmed: the mail server took the message but did not confirm it",
+    )
+
+    text = page_text(signed_in(admin).get("/deliveries/"))
+
+    assert "Sent not confirmed: the mail server took the message" in text
+
+
 def test_newest_first_and_paginated(signed_in, admin, db):
     for number in range(55):
         queued_email(f"list-{number}", "payments@example.com")

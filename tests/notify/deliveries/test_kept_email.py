@@ -113,3 +113,26 @@ def test_the_default_settings_set_up_no_mail_server(monkeypatch):
         assert fresh.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
     finally:
         importlib.reload(tocsin.settings)
+
+
+def test_a_kept_page_is_not_a_failure_the_person_is_not_paged_elsewhere(
+    no_mail_server, incident, member, page, failures
+):
+    page(incident, member)
+
+    deliver()
+
+    assert failures == []
+    assert not incident.timeline.filter(kind=Event.PAGE_FAILED).exists()
+
+
+def test_email_kept_before_a_mail_server_was_set_up_stays_kept(no_mail_server, settings, db):
+    queued_email("list", "payments@example.com")
+    deliver()
+
+    settings.EMAIL_HOST = "127.0.0.1"  # set up afterwards
+    report = deliver()
+
+    assert report.claimed == 0
+    assert no_mail_server == []
+    assert OutboxMessage.objects.get().state == OutboxState.KEPT
