@@ -72,7 +72,8 @@ SENDERS = {
 
 
 def available() -> list[str]:
-    """Channels that are set up here; messages for the others wait until theirs is.
+    """Channels that are set up here; the delivery loop claims only their messages, and fails
+    those of a chat that is not set up (delivery/kept.py).
 
     A sender class may say whether its settings are present with a `configured()` class method
     (a chat needs its bot token); one without it is always available.
