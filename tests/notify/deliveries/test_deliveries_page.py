@@ -155,7 +155,11 @@ def test_alice_reads_her_kept_page_as_she_would_have_received_it(signed_in, lead
     # The acknowledge link is a real link; the HTML part is sandboxed, and escaped.
     assert re.search(r'<a href="https://tocsin\.example\.org/ack/[^"]+/"', body(response))
     assert '<iframe class="delivery-html"' in body(response)
-    assert 'sandbox=""' in body(response)
+    assert 'sandbox="allow-top-navigation-by-user-activation"' in body(response)
+    assert "allow-scripts" not in body(response)
+    # Escaped into the attribute, with links that open in the page itself.
+    assert 'srcdoc="&lt;!doctype html&gt;' in body(response)
+    assert "&lt;head&gt;&lt;base target=&quot;_top&quot;&gt;" in body(response)
     assert 'srcdoc="&lt;' in body(response)
 
 

@@ -5,6 +5,7 @@ every message, a team's leads their team's, anyone the messages addressed to the
 is masked for whoever may not see it.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,16 @@ def masked(address: str) -> str:
     if at and name and domain and "/" not in address:
         return f"{name[0]}…@{domain}"
     return "hidden"
+
+
+def links_to_the_top(html: str) -> str:
+    """The HTML part for a sandboxed frame whose links, when clicked, open in the page itself
+    (Tocsin's pages refuse to be shown in a frame)."""
+    base = '<base target="_top">'
+    head = re.search(r"<head\b[^>]*>", html, flags=re.IGNORECASE)
+    if head:
+        return html[: head.end()] + base + html[head.end() :]
+    return base + html
 
 
 @dataclass
@@ -85,5 +96,9 @@ def delivery_detail(request, pk: int):
     return render(
         request,
         "notify/delivery_detail.html",
-        {"row": row(message, request.user), "message": message},
+        {
+            "row": row(message, request.user),
+            "message": message,
+            "html_part": links_to_the_top(message.body_html) if message.body_html else "",
+        },
     )
