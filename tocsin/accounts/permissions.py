@@ -290,22 +290,37 @@ def deliveries_visible_to(user: User | None, messages: QuerySet) -> QuerySet:
     return messages.filter(Q(incident__team__in=led) | Q(recipient=user))
 
 
-def may_read_delivery(message, user: User | None) -> bool:
-    """One message in full (a kept e-mail and its acknowledge link): admins, the leads of its
-    incident's team, and the person it is for."""
-    if not _signed_in(user):
-        return False
-    if message.recipient_id is not None and message.recipient_id == user.pk:
-        return True
-    return user.is_admin or ((team := _delivery_team(message)) is not None and is_lead(team, user))
+class DeliveryReader:
+    """What one person may read of the messages Tocsin sends, row by row, each team's answer
+    asked once for the whole list."""
 
+    def __init__(self, user: User | None):
+        self.user = user
+        self._answers: dict[tuple[str, int | None], bool] = {}
 
-def may_see_delivery_address(message, user: User | None) -> bool:
-    """A person's address is for whoever may see their contact methods; a team's list, chat or
-    webhook URL is a secret of what the team (or, with no incident, the instance) owns."""
-    if message.recipient is not None:
-        return may_see_contact_methods(message.recipient, user)
-    return may_see_secrets(_delivery_team(message), user)
+    def _once(self, question, team: Team | None) -> bool:
+        key = (question.__name__, team.pk if team is not None else None)
+        if key not in self._answers:
+            self._answers[key] = question(team, self.user)
+        return self._answers[key]
+
+    def may_read(self, message) -> bool:
+        """One message in full (a kept e-mail and its acknowledge link): admins, the leads of
+        its incident's team, and the person it is for."""
+        if not _signed_in(self.user):
+            return False
+        if message.recipient_id is not None and message.recipient_id == self.user.pk:
+            return True
+        team = _delivery_team(message)
+        return self.user.is_admin or (team is not None and self._once(is_lead, team))
+
+    def may_see_address(self, message) -> bool:
+        """A person's address is for whoever may see their contact methods; a team's list,
+        chat or webhook URL is a secret of what the team (or, with no incident, the instance)
+        owns."""
+        if message.recipient is not None:
+            return may_see_contact_methods(message.recipient, self.user)
+        return self._once(may_see_secrets, _delivery_team(message))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -129,6 +129,33 @@ def test_newest_first_and_paginated(signed_in, admin, db):
     assert "Page 1 of 2" in page_text(first)
 
 
+def test_a_page_of_messages_costs_the_same_queries_however_many_rows(
+    signed_in, lead, incident, payments, django_assert_max_num_queries
+):
+    from django.db import transaction
+
+    from tocsin.notify.outbox.services import enqueue
+
+    with transaction.atomic():
+        for number in range(30):
+            enqueue(
+                idempotency_key=f"list-{number}",
+                channel="email",
+                address="payments@example.com",
+                subject="s",
+                body_text="b",
+                incident=incident,
+                purpose="team_notification",
+            )
+    reader = signed_in(lead)
+    reader.get("/deliveries/")  # sessions and the like, once
+
+    with django_assert_max_num_queries(12):
+        response = reader.get("/deliveries/")
+
+    assert len(rows(response)) == 30
+
+
 def test_times_are_shown_in_the_readers_time_zone(signed_in, lead, kept):
     lead.time_zone = "Europe/Berlin"
     lead.save()

@@ -13,12 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tocsin.accounts.permissions import (
-    deliveries_visible_to,
-    may_read_delivery,
-    may_see_deliveries,
-    may_see_delivery_address,
-)
+from tocsin.accounts.permissions import DeliveryReader, deliveries_visible_to, may_see_deliveries
 from tocsin.notify.outbox.models import OutboxMessage, OutboxState
 
 PAGE_SIZE = 50
@@ -56,13 +51,13 @@ def state_of(message: OutboxMessage) -> str:
     return message.state
 
 
-def row(message: OutboxMessage, user) -> Row:
-    shown = may_see_delivery_address(message, user)
+def row(message: OutboxMessage, reader: DeliveryReader) -> Row:
+    shown = reader.may_see_address(message)
     return Row(
         message=message,
         destination=message.address if shown else masked(message.address),
         state=state_of(message),
-        readable=may_read_delivery(message, user),
+        readable=reader.may_read(message),
     )
 
 
@@ -75,12 +70,13 @@ def _messages():
 def delivery_list(request):
     visible = deliveries_visible_to(request.user, _messages()).order_by("-created_at", "-id")
     page = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
+    reader = DeliveryReader(request.user)
     return render(
         request,
         "notify/deliveries.html",
         {
             "page": page,
-            "rows": [row(message, request.user) for message in page.object_list],
+            "rows": [row(message, reader) for message in page.object_list],
             "everything": may_see_deliveries(request.user),
         },
     )
@@ -90,14 +86,15 @@ def delivery_list(request):
 @require_GET
 def delivery_detail(request, pk: int):
     message = _messages().filter(pk=pk).first()
-    if message is None or not may_read_delivery(message, request.user):
+    reader = DeliveryReader(request.user)
+    if message is None or not reader.may_read(message):
         # The same answer for a message that does not exist and one this person may not read.
         return render(request, "notify/delivery_missing.html", {"pk": pk}, status=404)
     return render(
         request,
         "notify/delivery_detail.html",
         {
-            "row": row(message, request.user),
+            "row": row(message, reader),
             "message": message,
             "html_part": links_to_the_top(message.body_html) if message.body_html else "",
         },
