@@ -7,10 +7,13 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint format clean setup
 
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[postgres,test]"
-	touch $(STAMP)
+	@echo "Installing Tocsin and its dependencies into $(VENV) (about 30 s, once)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@# setuptools warns about every editable install (its "Editable installation" banner): the
+	@# warning is about its own build, not Tocsin, so it is silenced for this one command.
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -c constraints.txt -e ".[postgres,test]"
+	@touch $(STAMP)
 
 setup: $(STAMP)
 

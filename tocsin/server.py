@@ -149,6 +149,10 @@ def _banner(host: str, port: int) -> str:
     lines = [f"Tocsin is serving at {local}  (stop with Ctrl+C)"]
     if settings.BASE_URL.rstrip("/") + "/" != local:
         lines.append(f"Its public address (TOCSIN_BASE_URL) is {settings.BASE_URL}/")
+    # Where messages go when nothing is set up to send them (no mail server: kept here).
+    from tocsin.notify.channels import start_up_notes
+
+    lines += start_up_notes()
     return "\n".join(lines)
 
 

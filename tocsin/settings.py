@@ -219,10 +219,12 @@ TASKS = {
     }
 }
 
+# E-mail (docs/email.md). Without TOCSIN_SMTP_HOST no mail server is set up: e-mail is kept
+# here, to be read on the Deliveries page, instead of being sent.
 EMAIL_BACKEND = os.environ.get(
     "TOCSIN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_HOST = os.environ.get("TOCSIN_SMTP_HOST", "localhost")
+EMAIL_HOST = os.environ.get("TOCSIN_SMTP_HOST", "").strip()
 EMAIL_PORT = int(os.environ.get("TOCSIN_SMTP_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("TOCSIN_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("TOCSIN_SMTP_PASSWORD", "")

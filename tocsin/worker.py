@@ -80,6 +80,7 @@ def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
 
 
 def run_worker(*, interval: float = 0.2) -> None:
+    under_serve = bool(os.environ.get("TOCSIN_PARENT_PID"))  # its banner said where mail goes
     _stop_with_parent()
     stopping = threading.Event()
 
@@ -119,6 +120,11 @@ def run_worker(*, interval: float = 0.2) -> None:
         tasks.run()  # every task that is due, then back here
 
     logger.info("worker %s started", worker_id)
+    if not under_serve:
+        from tocsin.notify.channels import start_up_notes
+
+        for note in start_up_notes():
+            logger.warning(note)
     for thread in threads:
         thread.start()
     _loop(main_round, stopping=stopping, outage=outage, interval=interval)

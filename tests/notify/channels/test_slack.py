@@ -169,14 +169,28 @@ def test_when_slack_cannot_be_reached_the_post_is_kept_for_later(
     assert message.last_error.startswith("cannot reach Slack at http://127.0.0.1:")
 
 
-def test_without_a_bot_token_slack_is_not_set_up(settings, room, payments, p3, lead):
+def test_without_a_bot_token_a_chat_post_fails_at_once_with_the_reason(
+    settings, room, payments, p3, lead
+):
     settings.SLACK_BOT_TOKEN = ""
-    declare(title="Slow search", severity=p3, team=payments, by=lead)
+    incident = declare(title="Slow search", severity=p3, team=payments, by=lead)
 
-    deliver()
+    report = deliver()
 
     assert "slack" not in channels.available()
-    assert OutboxMessage.objects.get(purpose=Purpose.CHAT_POST).state == OutboxState.PENDING
+    assert report.failed == 1
+    message = OutboxMessage.objects.get(purpose=Purpose.CHAT_POST)
+    assert message.state == OutboxState.FAILED
+    assert message.attempts == 0  # nothing was tried, and nothing will be
+    assert message.last_error == (
+        "not sent: Slack is not set up on this Tocsin (TOCSIN_SLACK_BOT_TOKEN is empty)"
+    )
+    [line] = incident.timeline.filter(kind=Event.PAGE_FAILED)
+    assert line.message == (
+        "Chat post via slack (C0PAYMENTS) failed: not sent: Slack is not set up on this Tocsin "
+        "(TOCSIN_SLACK_BOT_TOKEN is empty)"
+    )
+    assert deliver().failed == 0  # once
 
 
 # --- pages by direct message -----------------------------------------------------------------

@@ -133,7 +133,7 @@ def test_telegram_out_of_reach_leaves_messages_waiting(telegram, group, payments
     assert telegram.token not in post.last_error
 
 
-def test_without_a_bot_token_messages_wait_instead_of_failing(
+def test_without_a_bot_token_messages_fail_at_once_instead_of_waiting_for_ever(
     telegram, group, payments, p1, lead, settings
 ):
     settings.TELEGRAM_BOT_TOKEN = ""
@@ -141,7 +141,11 @@ def test_without_a_bot_token_messages_wait_instead_of_failing(
 
     deliver()
 
-    assert the_post().state == OutboxState.PENDING
+    post = the_post()
+    assert post.state == OutboxState.FAILED
+    assert post.last_error == (
+        "not sent: Telegram is not set up on this Tocsin (TOCSIN_TELEGRAM_BOT_TOKEN is empty)"
+    )
     assert telegram.calls() == []
 
 

@@ -206,7 +206,7 @@ def test_a_message_whose_lease_ran_out_in_the_batch_is_left_to_its_new_owner(smt
     assert (message.claimed_by, message.attempts) == ("other-worker", 0)
 
 
-def test_channels_without_a_sender_wait_for_theirs(smtp, db):
+def test_a_chat_that_is_not_set_up_fails_its_messages_instead_of_keeping_them_waiting(smtp, db):
     with transaction.atomic():
         enqueue(
             idempotency_key="tg",
@@ -216,8 +216,12 @@ def test_channels_without_a_sender_wait_for_theirs(smtp, db):
             body_text="hello",
             purpose="page",
         )
-    assert deliver_due(worker_id=WORKER).claimed == 0
-    assert OutboxMessage.objects.get().state == OutboxState.PENDING
+    report = deliver_due(worker_id=WORKER)
+    assert (report.claimed, report.failed) == (0, 1)
+    message = OutboxMessage.objects.get()
+    assert message.state == OutboxState.FAILED
+    assert message.attempts == 0
+    assert "Telegram is not set up on this Tocsin" in message.last_error
 
 
 def test_delivery_sent_is_announced_with_the_provider_id(smtp, db):

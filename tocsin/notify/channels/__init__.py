@@ -5,6 +5,10 @@ calls `send(message)` for each outbox message (returning the provider's message 
 `close()` at the end, so a channel may keep one connection open for the whole batch. `send`
 raises one of the errors below; anything else counts as transient. chat.py holds what the
 Telegram and Slack senders share.
+
+A sender class may also say that its channel is not set up here (`configured()`, below), or,
+for e-mail, that its messages are kept here to be read on the Deliveries page instead of being
+sent (`kept_here()`: no mail server is set up).
 """
 
 from django.utils.module_loading import import_string
@@ -68,7 +72,8 @@ SENDERS = {
 
 
 def available() -> list[str]:
-    """Channels that are set up here; messages for the others wait until theirs is.
+    """Channels that are set up here; the delivery loop claims only their messages, and fails
+    those of a chat that is not set up (delivery/kept.py).
 
     A sender class may say whether its settings are present with a `configured()` class method
     (a chat needs its bot token); one without it is always available.
@@ -79,6 +84,40 @@ def available() -> list[str]:
         if configured is None or configured():
             ready.append(channel)
     return ready
+
+
+def kept_here(channel: str) -> str:
+    """Why this channel's messages are kept here instead of being sent, or "" when they are sent.
+
+    Only e-mail keeps: without a mail server (TOCSIN_SMTP_HOST empty) it is kept here, to be
+    read on the Deliveries page.
+    """
+    kept = getattr(import_string(SENDERS[channel]), "kept_here", None)
+    return kept() if kept is not None else ""
+
+
+NOT_SET_UP = {
+    "telegram": "Telegram is not set up on this Tocsin (TOCSIN_TELEGRAM_BOT_TOKEN is empty)",
+    "slack": "Slack is not set up on this Tocsin (TOCSIN_SLACK_BOT_TOKEN is empty)",
+}
+
+
+def not_set_up() -> dict[str, str]:
+    """The chat channels that are not set up here, each with the reason a person can act on."""
+    ready = available()
+    return {channel: reason for channel, reason in NOT_SET_UP.items() if channel not in ready}
+
+
+def start_up_notes() -> list[str]:
+    """What `tocsin serve` and `tocsin worker` say at start-up about where messages go."""
+    kept = kept_here("email")
+    if not kept:
+        return []
+    return [
+        f"E-mail is kept here, not sent: {kept}. Read it on the Deliveries page (/deliveries/); "
+        "set TOCSIN_SMTP_HOST (and TOCSIN_SMTP_PORT, TOCSIN_SMTP_USER, TOCSIN_SMTP_PASSWORD) "
+        "to send it (docs/email.md)."
+    ]
 
 
 def sender_for(channel: str):

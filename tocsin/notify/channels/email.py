@@ -258,8 +258,25 @@ def not_confirmed(error: Exception, watch: _Watch, message) -> OutcomeUnknown:
     )
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def kept_here() -> str:
+    """Why e-mail is kept here instead of sent, or "": Django's SMTP backend with no host set.
+
+    Without TOCSIN_SMTP_HOST there is no mail server to hand e-mail to (trying localhost:25
+    would fail on most machines, attempt after attempt): each message is kept, readable on the
+    Deliveries page. Another backend (TOCSIN_EMAIL_BACKEND) is used as it is.
+    """
+    if settings.EMAIL_BACKEND == SMTP_BACKEND and not settings.EMAIL_HOST:
+        return "no mail server is set up (TOCSIN_SMTP_HOST is empty)"
+    return ""
+
+
 class Sender:
     """Sends a batch over one connection, opened at the first message and reopened after errors."""
+
+    kept_here = staticmethod(kept_here)
 
     def __init__(self):
         self.connection = None

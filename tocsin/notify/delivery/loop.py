@@ -1,7 +1,10 @@
 """The delivery loop: claim due outbox messages, send them outside a transaction, record results.
 
 One round claims a batch (claims.py), tries each message once outside any transaction, and
-records what each attempt ended with (outcomes.py). One failure never stops the others.
+records what each attempt ended with (outcomes.py). One failure never stops the others. What is
+not sent from here (e-mail without a mail server, chats that are not set up) is in kept.py.
+
+Every retry is logged with its reason: the message, its channel and address, and the error.
 """
 
 import logging
@@ -24,6 +27,7 @@ from tocsin.notify.channels import (
 from tocsin.notify.outbox.models import OutboxMessage
 
 from .claims import BATCH_SECONDS, claim_due, give_back, start_attempt
+from .kept import fail_chats_not_set_up, keep
 from .lanes import Lane
 from .outcomes import (
     MAX_ATTEMPTS,
@@ -49,6 +53,7 @@ class Report:
     deferred: int = 0  # claimed but not tried: channel unreachable or the batch ran out of time
     lost: int = 0  # the lease ran out before the message's turn and another worker has it
     dropped: int = 0  # a page whose incident no longer needed anyone
+    kept: int = 0  # e-mail kept here: no mail server is set up
     unconfirmed: int = 0  # handed over, never confirmed: tried again later, or left as it is
 
     def __iadd__(self, other: "Report") -> "Report":
@@ -66,6 +71,13 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
     """One attempt at one message; returns the error if its whole channel is unreachable."""
     if drop_if_not_needed(message):
         report.dropped += 1
+        return None
+    kept = channels.kept_here(message.channel)
+    if kept:
+        if keep(message, kept):
+            report.kept += 1
+        else:
+            report.lost += 1
         return None
     if not start_attempt(message):
         report.lost += 1
@@ -107,6 +119,16 @@ def _send(message: OutboxMessage, senders: dict, report: Report) -> Unreachable 
                 report.failed += 1
         elif give_back(message, reason, at=timezone.now() + _wait(transient, message.attempts)):
             report.retried += 1
+            logger.warning(
+                "outbox message %s (%s %s to %s) retried after attempt %s: %s; next try at %s",
+                message.pk,
+                message.get_purpose_display().lower(),
+                message.channel,
+                message.address,
+                message.attempts,
+                reason,
+                f"{message.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
+            )
         return error if isinstance(error, Unreachable) else None
     if mark_sent(message, provider_message_id):
         report.sent += 1
@@ -134,6 +156,8 @@ def deliver_due(
     never stops the others."""
     now = now or timezone.now()
     report = Report()
+    if lane in (None, Lane.PAGES):  # chats are in the pages lane
+        report.failed += fail_chats_not_set_up(now=now)
     batch = claim_due(now=now, limit=limit, worker_id=worker_id, lane=lane)
     report.claimed = len(batch)
     senders: dict[str, object] = {}
@@ -163,10 +187,11 @@ def deliver_due(
             sender.close()
     if report.claimed:
         logger.info(
-            "outbox: %s claimed, %s sent, %s retried, %s failed, %s deferred, %s lost, "
+            "outbox: %s claimed, %s sent, %s kept, %s retried, %s failed, %s deferred, %s lost, "
             "%s dropped%s",
             report.claimed,
             report.sent,
+            report.kept,
             report.retried,
             report.failed,
             report.deferred,

@@ -113,7 +113,14 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
                 },
             )
         delivery_failed.send(sender=OutboxMessage, message=message, reason=reason)
-    logger.warning("outbox message %s failed for good: %s", message.pk, reason)
+    logger.warning(
+        "outbox message %s (%s %s to %s) failed for good: %s",
+        message.pk,
+        message.get_purpose_display().lower(),
+        message.channel,
+        message.address,
+        reason,
+    )
     return True
 
 

@@ -26,6 +26,9 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    # An e-mail kept here, not sent, because no mail server is set up (TOCSIN_SMTP_HOST): it is
+    # read on the Deliveries page. `sent_at` is when it was kept.
+    KEPT = "kept", "Kept here"
     FAILED = "failed", "Failed"
     # A page whose incident no longer needed anyone (acknowledged, resolved, cancelled) before it
     # was sent; `last_error` says why. Only pages are ever dropped.
@@ -37,7 +40,8 @@ class OutboxMessage(models.Model):
 
     A worker claims it (state `sending`, `next_attempt_at` = the end of its lease), sends it
     outside any transaction, then marks it `sent`, or `pending` again with a later
-    `next_attempt_at`, or `failed`; a page whose incident no longer needs anyone is `dropped`.
+    `next_attempt_at`, or `failed`; a page whose incident no longer needs anyone is `dropped`;
+    an e-mail with no mail server to go to is `kept`.
     A `sending` row whose lease has run out belongs to a worker that died mid-send and is
     claimed again.
     """
@@ -80,7 +84,9 @@ class OutboxMessage(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was sent, or kept here."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -70,6 +70,15 @@ def record_unconfirmed(message: OutboxMessage, text: str, *, count: int) -> None
     record_page_remark(message, line, page_unconfirmed=count)
 
 
+def record_kept(message: OutboxMessage, reason: str) -> None:
+    """The timeline line for a page e-mail kept here, to be read on the Deliveries page."""
+    line = (
+        f"Page to {message.recipient or 'someone'} via {_method(message)} kept here, not sent: "
+        f"{reason}; it can be read on the Deliveries page"
+    )
+    record_page_remark(message, line, page_kept=True)
+
+
 def _method(message: OutboxMessage) -> str:
     return message.data.get("method") or message.get_channel_display().lower()
 
