@@ -15,15 +15,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tocsin.incidents.models import Channel, Event
-from tocsin.incidents.services import record
 from tocsin.notify import channels
 from tocsin.notify.outbox.models import OutboxMessage, OutboxState, Purpose
 from tocsin.notify.outbox.pages import record_kept
 
 from .claims import mine
-from .outcomes import describe_failure
-from .signals import delivery_failed
+from .outcomes import announce_failure
 
 logger = logging.getLogger("tocsin.notify")
 
@@ -68,22 +65,7 @@ def fail_chats_not_set_up(*, now) -> int:
             if not taken:
                 continue  # someone else changed it meanwhile
             message.state, message.last_error = OutboxState.FAILED, reason
-            if message.incident is not None and message.purpose != Purpose.CHAT_EDIT:
-                record(
-                    message.incident,
-                    Event.PAGE_FAILED,
-                    actor=None,
-                    via=Channel.SYSTEM,
-                    message=describe_failure(message, reason),
-                    data={
-                        "outbox_message": message.pk,
-                        "purpose": message.purpose,
-                        "channel": message.channel,
-                        "recipient": message.recipient_id,
-                        "delivery_failed": True,
-                    },
-                )
-            delivery_failed.send(sender=OutboxMessage, message=message, reason=reason)
+            announce_failure(message, reason, on_timeline=message.purpose != Purpose.CHAT_EDIT)
         logger.warning(
             "outbox message %s (%s to %s) failed: %s",
             message.pk,

@@ -87,6 +87,28 @@ def describe_failure(message: OutboxMessage, reason: str) -> str:
     return f"{message.get_purpose_display()} via {method} failed: {reason}"
 
 
+def announce_failure(message: OutboxMessage, reason: str, *, on_timeline: bool = True) -> None:
+    """In the transaction that marked `message` failed: the line on its incident's timeline
+    (naming the person, never the address) and delivery_failed, to which the escalation engine
+    answers by paging the person's next contact method."""
+    if on_timeline and message.incident is not None:
+        record(
+            message.incident,
+            Event.PAGE_FAILED,
+            actor=None,
+            via=Channel.SYSTEM,
+            message=describe_failure(message, reason),
+            data={
+                "outbox_message": message.pk,
+                "purpose": message.purpose,
+                "channel": message.channel,
+                "recipient": message.recipient_id,
+                "delivery_failed": True,
+            },
+        )
+    delivery_failed.send(sender=OutboxMessage, message=message, reason=reason)
+
+
 def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
     """Mark the message failed, say so on the incident's timeline, and announce delivery_failed.
 
@@ -97,22 +119,7 @@ def on_permanent_failure(message: OutboxMessage, reason: str) -> bool:
         if not mine(message).update(state=OutboxState.FAILED, last_error=reason[:2000]):
             return False
         message.state, message.last_error = OutboxState.FAILED, reason
-        if message.incident is not None:
-            record(
-                message.incident,
-                Event.PAGE_FAILED,
-                actor=None,
-                via=Channel.SYSTEM,
-                message=describe_failure(message, reason),
-                data={
-                    "outbox_message": message.pk,
-                    "purpose": message.purpose,
-                    "channel": message.channel,
-                    "recipient": message.recipient_id,
-                    "delivery_failed": True,
-                },
-            )
-        delivery_failed.send(sender=OutboxMessage, message=message, reason=reason)
+        announce_failure(message, reason)
     logger.warning(
         "outbox message %s (%s %s to %s) failed for good: %s",
         message.pk,
