@@ -1,14 +1,16 @@
 """The worker runs the periodic checks; one failing job does not stop the others."""
 
+import threading
 from datetime import timedelta
 
 import time_machine
 from django.utils import timezone
 
+from tests.support.live import wait_for
 from tocsin.alerting.models import Integration, Kind
 from tocsin.incidents.models import Incident
 from tocsin.periodic import PeriodicJob
-from tocsin.worker import periodic_jobs, run_periodic
+from tocsin.worker import DatabaseOutage, _loop, periodic_jobs, run_periodic
 
 CALLS = []
 
@@ -70,3 +72,49 @@ def test_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own
         "deliveries: webhooks 1": "webhooks-1",
         "deliveries: webhooks 2": "webhooks-2",
     }
+
+
+def test_a_job_that_did_something_wakes_the_thread_it_names(db):
+    wakes = {"pages": threading.Event()}
+    jobs = [
+        PeriodicJob("idle", lambda: 0, every=5, wakes="pages"),
+    ]
+    run_periodic(jobs, now=100.0, wakes=wakes)
+    assert not wakes["pages"].is_set()  # nothing written: nobody to wake
+
+    jobs = [PeriodicJob("busy", lambda: 3, every=5, wakes="pages")]
+    run_periodic(jobs, now=100.0, wakes=wakes)
+    assert wakes["pages"].is_set()
+    assert periodic_jobs_by_name()["escalations"].wakes == "pages"
+
+
+def test_a_woken_thread_runs_its_jobs_before_their_next_poll():
+    """The pages lane polls every 0.2 s; woken, it runs at once. Here the poll is an hour, so
+    a second run can only come from the wake."""
+    stopping, wake, runs = threading.Event(), threading.Event(), []
+    job = PeriodicJob("pages", lambda: runs.append(1), every=3600.0)
+    thread = threading.Thread(
+        target=_loop,
+        kwargs={
+            "round_": lambda now: run_periodic([job], now=now),
+            "stopping": stopping,
+            "outage": DatabaseOutage(),
+            "interval": 3600.0,
+            "wake": wake,
+            "jobs": [job],
+        },
+    )
+    thread.start()
+    try:
+        wait_for(lambda: len(runs) == 1, what="the first run")
+        wake.set()
+        wait_for(lambda: len(runs) == 2, what="the run the wake asked for")
+    finally:
+        stopping.set()
+        wake.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def periodic_jobs_by_name():
+    return {job.name: job for job in periodic_jobs()}

@@ -18,3 +18,6 @@ class PeriodicJob:
     every: float  # seconds, from the start of one run to the start of the next
     next_run: float = 0.0
     thread: str = ""  # empty: the worker's main loop
+    # A thread to wake at once when this job did something (returned a true value), instead of
+    # waiting for its next poll: the engine wakes the pages lane when it has written pages.
+    wakes: str = ""

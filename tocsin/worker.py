@@ -65,13 +65,16 @@ def _stop_with_parent() -> None:
         sys.exit(0)
 
 
-def run_periodic(jobs: list[PeriodicJob], *, now: float) -> None:
+def run_periodic(
+    jobs: list[PeriodicJob], *, now: float, wakes: dict[str, threading.Event] | None = None
+) -> None:
     for job in jobs:
         if now < job.next_run:
             continue
         job.next_run = now + job.every
         try:
-            job.run()
+            if job.run() and job.wakes and wakes and job.wakes in wakes:
+                wakes[job.wakes].set()
         except DATABASE_ERRORS:
             raise  # the worker waits for the database, not one job
         except Exception:
@@ -84,9 +87,13 @@ def run_worker(*, interval: float = 0.2) -> None:
     _stop_with_parent()
     stopping = threading.Event()
 
+    wakes: dict[str, threading.Event] = {}
+
     def stop(signum, frame):
         logger.info("worker stopping after the current step (%s)", signal.strsignal(signum))
         stopping.set()
+        for wake in wakes.values():
+            wake.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -103,19 +110,20 @@ def run_worker(*, interval: float = 0.2) -> None:
     )
     jobs = periodic_jobs()
     outage = DatabaseOutage()
+    groups = {name: group for name, group in _by_thread(jobs).items() if name}
+    wakes.update((name, threading.Event()) for name in groups)
     threads = [
         threading.Thread(
             target=_run_thread,
-            args=(name, group, stopping, outage, interval),
+            args=(name, group, stopping, outage, interval, wakes),
             name=f"tocsin-{name}",
         )
-        for name, group in _by_thread(jobs).items()
-        if name
+        for name, group in groups.items()
     ]
     main = [job for job in jobs if not job.thread]
 
     def main_round(now: float) -> None:
-        run_periodic(main, now=now)
+        run_periodic(main, now=now, wakes=wakes)
         tasks.running = True
         tasks.run()  # every task that is due, then back here
 
@@ -140,7 +148,15 @@ def _by_thread(jobs: list[PeriodicJob]) -> dict[str, list[PeriodicJob]]:
     return groups
 
 
-def _loop(round_, *, stopping: threading.Event, outage: "DatabaseOutage", interval: float):
+def _loop(
+    round_,
+    *,
+    stopping: threading.Event,
+    outage: "DatabaseOutage",
+    interval: float,
+    wake: threading.Event | None = None,
+    jobs: list[PeriodicJob] = (),
+):
     while not stopping.is_set():
         started = time.monotonic()
         try:
@@ -150,20 +166,29 @@ def _loop(round_, *, stopping: threading.Event, outage: "DatabaseOutage", interv
             stopping.wait(outage.failed(error))
             continue
         outage.over()
-        # Every `interval` from the start of one round to the next, not after each round.
-        stopping.wait(max(interval - (time.monotonic() - started), 0.01))
+        # Every `interval` from the start of one round to the next, not after each round; a
+        # thread that is woken (its work is waiting) runs its jobs again at once.
+        pause = max(interval - (time.monotonic() - started), 0.01)
+        if wake is None:
+            stopping.wait(pause)
+        elif wake.wait(pause):
+            wake.clear()
+            for job in jobs:
+                job.next_run = 0.0
 
 
-def _run_thread(name, jobs, stopping, outage, interval) -> None:
+def _run_thread(name, jobs, stopping, outage, interval, wakes) -> None:
     """One thread's periodic jobs until the worker stops; its connection closed at the end."""
     try:
         while not stopping.is_set():
             try:
                 _loop(
-                    lambda now: run_periodic(jobs, now=now),
+                    lambda now: run_periodic(jobs, now=now, wakes=wakes),
                     stopping=stopping,
                     outage=outage,
                     interval=interval,
+                    wake=wakes[name],
+                    jobs=jobs,
                 )
             except Exception:
                 # Never a lane that silently stops: say so, and carry on.

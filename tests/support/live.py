@@ -141,7 +141,9 @@ class LiveTocsin:
         self.database_url = ""
         self.postgres_url = postgres_url or (suite_database_url() if on_postgres() else "")
         if self.postgres_url:
-            database = f"tocsin_live_{name}_{os.getpid()}"
+            # A database name is an SQL identifier: anything but letters, digits and _ goes.
+            identifier = re.sub(r"\W", "_", name)
+            database = f"tocsin_live_{identifier}_{os.getpid()}"
             with _maintenance(self.postgres_url) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
                 conn.execute(f"CREATE DATABASE {database}")

@@ -22,4 +22,8 @@ def escalate_due() -> int:
             return handled
 
 
-PERIODIC = [PeriodicJob("escalations", escalate_due, every=PAGE_POLL, thread="escalation")]
+# The pages lane's thread is woken as soon as a round has written pages, rather than at its
+# next poll.
+PERIODIC = [
+    PeriodicJob("escalations", escalate_due, every=PAGE_POLL, thread="escalation", wakes="pages")
+]
