@@ -531,6 +531,8 @@ def run_one(args, database: str, workdir: Path) -> dict:
         received = mailbox.snapshot()
         incidents, pages, stray = collect(deployment, received)
         tracebacks = deployment.log_lines("Traceback")
+        # A worker thread that met a locked or unreachable database waits 1 s and more.
+        database_waits = deployment.log_lines("database unavailable")
     finally:
         if watch is not None and watch.thread.is_alive():
             watch.stop()
@@ -574,7 +576,7 @@ def run_one(args, database: str, workdir: Path) -> dict:
         f"\nCPU:         per incident: {per_incident}; {ours / elapsed:.2f} of {os.cpu_count()} "
         f"cores busy with this benchmark, {max(0.0, busy - ours) / elapsed:.2f} with other work"
     )
-    print(f"log:         {tracebacks} tracebacks")
+    print(f"log:         {tracebacks} tracebacks, {database_waits} waits for the database")
     pages_received = sum(len(v) for found in pages.values() for v in found.received.values())
     if problems:
         print(f"check:       FAILED: {len(problems)} problems, {pages_received} pages received")
