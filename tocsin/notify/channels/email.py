@@ -213,11 +213,11 @@ class _Watched:
 
 
 class _WatchedSMTP(_Watched, smtplib.SMTP):
-    pass
+    """A plain (or STARTTLS) session under the send deadline."""
 
 
 class _WatchedSMTPSSL(_Watched, smtplib.SMTP_SSL):
-    pass
+    """An SMTPS session under the send deadline."""
 
 
 class _Backend(SmtpBackend):
