@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tocsin.oncall",
     "tocsin.notify",
     "tocsin.webhooks",
+    "tocsin.statuspage",
     "tocsin.pages",  # pages that combine several domains; may import any app, nothing imports it
 ]
 

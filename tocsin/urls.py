@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
+    path("", include("tocsin.statuspage.urls")),
     path("", include("tocsin.pages.urls")),
     path("docs/", RedirectView.as_view(url="/docs/index.md"), name="docs"),
     path("docs/<path:page>", manual.doc_page, name="doc-page"),

@@ -245,6 +245,8 @@ class Event(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Reopened"
     CANCELLED = "cancelled", "Cancelled"
+    # What the status page was told: published, updated, resolved there (tocsin/statuspage/).
+    PUBLIC_UPDATE = "public_update", "Status page"
 
 
 class TimelineEvent(models.Model):

@@ -27,6 +27,7 @@ ALERTS = 100  # alerting: alerts follow their incident (resolved with it)
 ESCALATION = 200  # oncall: escalation starts, stops, re-arms its timers
 CHAT_AND_EMAIL = 300  # notify: chat cards posted and edited, the team's e-mail
 WEBHOOKS = 400  # webhooks: one delivery per subscribed receiver
+STATUS_PAGE = 500  # statuspage: components that opted in tell the public by themselves
 
 React = Callable[[Incident, TimelineEvent], None]
 
