@@ -18,7 +18,7 @@ from ..models import (
     MaintenanceStatus,
     PublicIncident,
 )
-from ..snapshot import rerender_on_commit
+from .. import snapshot
 
 __all__ = ["clean_text", "rerender_on_commit"]
 
@@ -84,6 +84,11 @@ def incident_status_value(status: str, *, field: str = "status") -> str:
             field=field,
         )
     return status
+
+
+def rerender_on_commit(page) -> None:
+    """The page's public files are rendered again once this transaction commits."""
+    snapshot.rerender_on_commit(page)
 
 
 def tell_subscribers_of_update(update) -> None:
