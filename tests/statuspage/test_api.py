@@ -241,3 +241,37 @@ def test_a_component_status_set_through_the_api_is_in_its_history(
         f"/status/components/{checkout_component.code}/status", {"status": "degraded_performance"}
     )
     assert checkout_component.history.get().status == ComponentStatus.DEGRADED_PERFORMANCE
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/status/incidents",
+            {"name": "X", "body": "Y", "component_statuses": {"a\x00": "x"}},
+            "component_statuses",
+        ),
+        ("/status/components", {"name": "X", "position": 10**12}, "position"),
+        ("/status/groups", {"name": "X\x00"}, "name"),
+    ],
+)
+def test_values_no_database_would_take_are_422(api_as, admin, page, path, body, field):
+    response = api_as(admin).post(path, body)
+    assert response.status_code == 422, response.json()
+    assert response.json()["error"]["field"] == field
+
+
+def test_a_reminder_weeks_ahead_is_422(api_as, admin, card_component):
+    start = timezone.now() + timedelta(days=1)
+    response = api_as(admin).post(
+        "/status/maintenances",
+        {
+            "name": "Upgrade",
+            "scheduled_for": start.isoformat(),
+            "scheduled_until": (start + timedelta(hours=1)).isoformat(),
+            "components": [card_component.code],
+            "remind_before_minutes": 10**9,
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "remind_before_minutes"

@@ -129,3 +129,35 @@ def test_a_viewer_is_told_they_may_not(
     assert code == 1 and err.startswith("error: only an admin")
     checkout_component.refresh_from_db()
     assert checkout_component.status == ComponentStatus.OPERATIONAL
+
+
+def test_a_standalone_notice_resolved_keeping_its_components(
+    api_in_process, lead, checkout_component, token_for, capsys
+):
+    token = token_for(lead)
+    code, out, err = run(
+        capsys,
+        "publish",
+        "-",
+        "--name",
+        "Slow checkout",
+        "--body",
+        "Looking.",
+        "--component",
+        "Checkout=degraded_performance",
+        "--token",
+        token,
+    )
+    assert (code, err) == (0, "")
+    public = PublicIncident.objects.get()
+    assert public.incident is None
+    code, out, _ = run(capsys, "list", "--token", token)
+    assert out.splitlines()[-1] == (
+        f"  {public.code}  Investigating  Slow checkout – Checkout degraded performance"
+    )
+    code, out, err = run(
+        capsys, "resolve", public.code, "--body", "Fine.", "--keep-components", "--token", token
+    )
+    assert (code, err) == (0, "")
+    checkout_component.refresh_from_db()
+    assert checkout_component.status == ComponentStatus.DEGRADED_PERFORMANCE

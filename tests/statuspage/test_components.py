@@ -88,7 +88,8 @@ def test_setting_a_status_by_hand_writes_the_history_once(checkout_component, le
     [
         ({"name": ""}, "name"),
         ({"name": "x" * 101}, "name"),
-        ({"name": "Card processing"}, "name"),
+        ({"name": "card PROCESSING"}, "name"),
+        ({"position": 10**12}, "position"),
         ({"position": -1}, "position"),
         ({"start_date": "yesterday"}, "start_date"),
         ({"visible": "yes"}, "visible"),

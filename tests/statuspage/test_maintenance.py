@@ -244,8 +244,23 @@ def test_who_may_not_edit_the_components_may_not_schedule(
     assert not MaintenanceWindow.objects.exists()
 
 
-def test_every_worker_runs_the_maintenance_clock():
-    assert any(job.run is advance_maintenance for job in PERIODIC)
+def test_every_worker_runs_the_maintenance_clock_every_15_seconds():
+    [job] = [job for job in PERIODIC if job.run is advance_maintenance]
+    assert job.every == 15
+
+
+def test_a_lead_schedules_maintenance_on_their_teams_components(
+    saturday, page, lead, card_component, card_processing
+):
+    maintenance = services.schedule(
+        page=page,
+        by=lead,
+        name="Upgrade",
+        scheduled_for=SUNDAY_2,
+        scheduled_until=SUNDAY_3,
+        components=[card_component],
+    )
+    assert [w.service for w in maintenance.windows.all()] == [card_processing]
 
 
 def test_an_incident_and_a_maintenance_hand_a_component_to_each_other(

@@ -24,6 +24,12 @@ ComponentStatuses = Field(
 )
 
 
+def _no_nul_in_statuses(value):
+    if isinstance(value, dict):
+        refuse_nul([str(key) for key in value] + [v for v in value.values() if isinstance(v, str)])
+    return value
+
+
 class IncidentFilters(Schema):
     page: str | None = Field(None, description="A page's slug; default: the default page.")
     status: str | None = Field(None, description='A status, or "unresolved".')
@@ -44,6 +50,8 @@ class PublishIn(Input):
     draft: StrictBool = False
     notify: StrictBool = Field(True, description="Tell subscribers.")
 
+    no_nul_in_statuses = field_validator("component_statuses", mode="before")(_no_nul_in_statuses)
+
 
 class PublicIncidentPatch(Patch):
     name: str = None
@@ -56,6 +64,8 @@ class UpdateIn(Input):
     component_statuses: dict[str, str] | None = ComponentStatuses
     display_at: datetime | None = None
     notify: StrictBool = True
+
+    no_nul_in_statuses = field_validator("component_statuses", mode="before")(_no_nul_in_statuses)
 
 
 class ResolveIn(Input):

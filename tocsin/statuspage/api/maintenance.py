@@ -29,7 +29,7 @@ class MaintenanceIn(Input):
     components: list[str] = Field(description="Component codes.")
     body: str = Field("", description="What subscribers are told now, Markdown.")
     remind_before_minutes: StrictInt | None = Field(
-        None, description="Remind subscribers this many minutes before it starts."
+        None, ge=1, le=20160, description="Remind subscribers this many minutes before it starts."
     )
 
 
@@ -38,7 +38,7 @@ class MaintenancePatch(Patch):
     scheduled_for: datetime = None
     scheduled_until: datetime = None
     components: list[str] = None
-    remind_before_minutes: StrictInt | None = None
+    remind_before_minutes: StrictInt | None = Field(None, ge=1, le=20160)
     body: str = Field(None, description="Posted as an update saying what changed.")
 
 

@@ -59,6 +59,8 @@ def display_time(value: datetime | None, *, field: str = "display_at") -> dateti
     if value is None:
         return now
     value = aware(value, field=field)
+    if value.year < 2000:
+        raise ValidationFailed(f"{field} is before the year 2000", field=field)
     if value > now + DISPLAY_AHEAD:
         raise ValidationFailed(
             f"{field} is in the future ({value:%Y-%m-%d %H:%M} UTC): an update may be backdated, "

@@ -34,9 +34,14 @@ COMPONENT_FIELDS = {
 DEFAULT_AUTOMATIC_MESSAGE = Component._meta.get_field("automatic_message").default
 
 
+MAX_POSITION = 1_000_000
+
+
 def _position(value, *, field: str = "position") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationFailed("the position is a whole number, 0 or more", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_POSITION:
+        raise ValidationFailed(
+            f"the position is a whole number from 0 to {MAX_POSITION:,}", field=field
+        )
     return value
 
 

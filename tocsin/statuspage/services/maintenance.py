@@ -37,6 +37,7 @@ from .common import (
 )
 
 MAX_REMINDER = timedelta(days=14)
+MAX_AHEAD = timedelta(days=5 * 365)
 STARTED = "The scheduled maintenance has begun."
 COMPLETED = "The scheduled maintenance has been completed."
 CANCELLED = "This scheduled maintenance has been cancelled."
@@ -62,6 +63,10 @@ def _window(scheduled_for, scheduled_until, *, now) -> tuple[datetime, datetime]
         raise ValidationFailed("the maintenance must end after it starts", field="scheduled_until")
     if scheduled_until <= now:
         raise ValidationFailed("the maintenance would already be over", field="scheduled_until")
+    if scheduled_for < now - MAX_AHEAD or scheduled_until > now + MAX_AHEAD:
+        raise ValidationFailed(
+            "a maintenance is scheduled within five years of today", field="scheduled_until"
+        )
     return scheduled_for, scheduled_until
 
 
