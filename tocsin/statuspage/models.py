@@ -298,6 +298,9 @@ class Maintenance(models.Model):
     )
     verifying = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Called off before it started: no window suppresses anything, nothing starts. Statuspage's
+    # statuses have no word for it, so it reads as completed there (`status_at`).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     # Which of its boundaries subscribers were told about (and the page re-rendered for).
     announced_start_at = models.DateTimeField(null=True, blank=True)
     announced_end_at = models.DateTimeField(null=True, blank=True)
@@ -324,6 +327,8 @@ class Maintenance(models.Model):
         return self.name
 
     def status_at(self, instant) -> str:
+        if self.cancelled_at is not None and self.cancelled_at <= instant:
+            return MaintenanceStatus.COMPLETED
         if self.completed_at is not None and self.completed_at <= instant:
             return MaintenanceStatus.COMPLETED
         if instant < self.scheduled_for:

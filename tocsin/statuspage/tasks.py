@@ -1,0 +1,28 @@
+"""The status page's background work, run by every worker: maintenance follows the clock, and
+each finished day's uptime is rolled up."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tocsin.periodic import PeriodicJob
+
+from .services import advance
+
+
+def advance_maintenance() -> int:
+    """Reminders, starts and ends of scheduled maintenance that are due."""
+    return advance(timezone.now())
+
+
+def roll_up_yesterday() -> None:
+    """Yesterday's uptime per component (UTC days), from its status history."""
+    from .uptime import roll_up
+
+    roll_up(timezone.now().date() - timedelta(days=1))
+
+
+PERIODIC = [
+    PeriodicJob("status page: maintenance", advance_maintenance, every=15),
+    PeriodicJob("status page: uptime of yesterday", roll_up_yesterday, every=3600),
+]
