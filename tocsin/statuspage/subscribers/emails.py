@@ -157,7 +157,9 @@ def maintenance_letter(
         "maintenance_url": links.maintenance_url(page, maintenance.code),
         "preheader": f"{MAINTENANCE_SUBJECTS[what]}: {when(maintenance.scheduled_for, page)}",
     }
-    subject = f"[{_one_line(page.name)}] {MAINTENANCE_SUBJECTS[what]}: {_one_line(maintenance.name)}"
+    subject = (
+        f"[{_one_line(page.name)}] {MAINTENANCE_SUBJECTS[what]}: {_one_line(maintenance.name)}"
+    )
     return Letter(subject[:255], *_render("maintenance", context))
 
 

@@ -57,10 +57,12 @@ def client_key(ip: str) -> str | None:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
-        client = str(ipaddress.ip_network(f"{address}/64", strict=False))
-    else:
-        client = str(address.ipv4_mapped or address)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            address = ipaddress.ip_network(f"{address}/64", strict=False)
+    client = str(address)
     return _key(f"subscribe:client:{client}")
 
 

@@ -73,7 +73,9 @@ def read(token: str, purpose: str) -> Subscriber:
     if subscriber is None:
         raise NotFound("this subscription no longer exists: it was cancelled")
     if str(subscriber.link_version) != version:
-        raise LinkInvalid("this link was replaced by a newer one; use the link in the latest e-mail")
+        raise LinkInvalid(
+            "this link was replaced by a newer one; use the link in the latest e-mail"
+        )
     return subscriber
 
 

@@ -141,8 +141,8 @@ def confirm(*, token: str) -> Subscriber:
     """Follow a confirmation link: from now on the subscriber gets the page's updates."""
     subscriber = links.read(token, links.CONFIRM)
     with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().select_related("page").get(
-            pk=subscriber.pk
+        subscriber = (
+            Subscriber.objects.select_for_update().select_related("page").get(pk=subscriber.pk)
         )
         if subscriber.confirmed_at is not None:
             raise LinkUsed("this link was already used: the subscription is confirmed")

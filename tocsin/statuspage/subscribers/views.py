@@ -77,17 +77,15 @@ def _refused(request, error: DomainError, page=None):
         return _private(response)
     title = TITLES.get(error.code, "That did not work")
     context = {"title": title, "error": error, "page": page}
-    return _private(
-        _render(request, "refused.html", context, status=error.status, headers=headers)
-    )
+    return _private(_render(request, "refused.html", context, status=error.status, headers=headers))
 
 
 def _component_rows(page: Page, chosen: set[str]):
     return [
         {"component": c, "group": c.group.name if c.group_id else "", "checked": c.code in chosen}
-        for c in page.components.filter(visible=True).select_related("group").order_by(
-            "group__position", "group__name", "position", "name"
-        )
+        for c in page.components.filter(visible=True)
+        .select_related("group")
+        .order_by("group__position", "group__name", "position", "name")
     ]
 
 
