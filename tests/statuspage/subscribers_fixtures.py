@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from tests.support.mailbox import text_of
 from tests.support.web import BASE_URL
-from tocsin.notify.outbox.models import OutboxMessage
 from tocsin.statuspage.models import (
     Component,
     ComponentGroup,
@@ -108,14 +107,3 @@ def link_in(message, kind: str) -> str:
     found = re.search(rf"{re.escape(BASE_URL)}/status/\S*?{kind}/[^\s\"<>]+", text_of(message))
     assert found, f"no {kind} link in the e-mail"
     return urlsplit(found.group(0)).path
-
-
-def queued_to(address: str):
-    return OutboxMessage.objects.filter(address=address).order_by("id")
-
-
-def token_of(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[-1]
-
-
-

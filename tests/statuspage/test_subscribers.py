@@ -311,6 +311,12 @@ def test_one_client_is_heard_at_most_twenty_times_an_hour_and_told_so_in_json(cl
     assert other.status_code == 202
 
 
+def test_an_ipv6_client_is_counted_by_its_64_and_a_mapped_ipv4_as_itself():
+    assert limits.client_key("2001:db8:1:2::1") == limits.client_key("2001:db8:1:2:ffff::9")
+    assert limits.client_key("2001:db8:1:2::1") != limits.client_key("2001:db8:1:3::1")
+    assert limits.client_key("::ffff:192.0.2.10") == limits.client_key("192.0.2.10")
+
+
 def test_the_rate_limits_store_no_address(status_page):
     ask(status_page, "dana@example.com", ip="192.0.2.10")
     keys = list(SubscribeAttempt.objects.values_list("key", flat=True))
@@ -350,3 +356,14 @@ def test_a_messages_own_headers_are_added_but_never_replace_tocsins(smtp):
     [mail] = smtp.to("dana@example.com")
     assert str(mail["List-Unsubscribe"]).strip() == "<https://x.example/u>"
     assert mail["Message-ID"] == message_id(message.idempotency_key)
+
+
+def test_manage_and_unsubscribe_links_still_work_a_year_later(client, status_page, traveller):
+    dana = subscribed(status_page, "dana@example.com")
+    manage = links.token_for(dana, links.MANAGE)
+    unsubscribe = links.token_for(dana, links.UNSUBSCRIBE)
+    traveller.shift(timedelta(days=365))
+
+    assert client.get(f"/status/subscriptions/{manage}").status_code == 200
+    assert client.post(f"/status/unsubscribe/{unsubscribe}").status_code == 200
+    assert not Subscriber.objects.filter(pk=dana.pk).exists()

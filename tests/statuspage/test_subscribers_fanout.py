@@ -28,7 +28,8 @@ status_page = shared.status_page
 components = shared.components
 
 
-def told(*addresses_or_none) -> set[str]:
+def told() -> set[str]:
+    """The addresses an update or notice was queued for."""
     return set(
         OutboxMessage.objects.filter(purpose=Purpose.STATUS_UPDATE).values_list(
             "address", flat=True

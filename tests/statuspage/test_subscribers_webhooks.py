@@ -211,12 +211,12 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_at_send_time(
 
 
 def test_a_webhook_subscriber_is_confirmed_at_once_and_its_secret_shown_once(status_page, admin):
-    settings_url = "https://hooks.example.net/status"
-    subscriber, secret = services.subscribe_webhook(page=status_page, url=settings_url, by=admin)
+    url = "https://hooks.example.net/status"
+    subscriber, secret = services.subscribe_webhook(page=status_page, url=url, by=admin)
     assert subscriber.confirmed_at is not None
     assert len(secret) == 64
     with pytest.raises(Conflict, match="already receives the page's updates"):
-        services.subscribe_webhook(page=status_page, url=settings_url)
+        services.subscribe_webhook(page=status_page, url=url)
     assert Subscriber.objects.get(pk=subscriber.pk).secret == secret
 
 

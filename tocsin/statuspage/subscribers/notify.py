@@ -10,9 +10,10 @@ incident's components and those the update changed; components under maintenance
 out of incident mail (the maintenance's own notices tell their subscribers). Drafts and
 updates published with `notify_subscribers` off tell nobody.
 
-Ten thousand subscribers are one query to read (matched in SQL, read in chunks), one to see
-what was already queued, and a few bulk INSERTs, never a round trip each; each message's
-idempotency key is per subscriber and update, so calling twice queues nothing more.
+Ten thousand subscribers are one query to read (matched in SQL, read in chunks) and, for each
+batch of BATCH messages, one look for keys already queued and a bulk INSERT (which SQLite
+splits at its 999 variables): never a round trip each. Each message's idempotency key is per
+subscriber and update (or maintenance notice), so calling twice queues nothing more.
 """
 
 from collections.abc import Iterable
