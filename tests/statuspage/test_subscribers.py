@@ -367,3 +367,21 @@ def test_manage_and_unsubscribe_links_still_work_a_year_later(client, status_pag
     assert client.get(f"/status/subscriptions/{manage}").status_code == 200
     assert client.post(f"/status/unsubscribe/{unsubscribe}").status_code == 200
     assert not Subscriber.objects.filter(pk=dana.pk).exists()
+
+
+def test_addresses_never_confirmed_are_forgotten_once_their_last_link_expired(
+    status_page, traveller
+):
+    ask(status_page, "late@example.com")
+    ask(status_page, "again@example.com")
+    dana = subscribed(status_page, "dana@example.com")
+    traveller.shift(timedelta(hours=47))
+    ask(status_page, "again@example.com")  # asked again: a new link, 48 hours from now
+    traveller.shift(timedelta(hours=2))
+
+    assert services.forget_unconfirmed() == 1
+
+    assert set(Subscriber.objects.values_list("email", flat=True)) == {
+        "again@example.com",
+        dana.email,
+    }

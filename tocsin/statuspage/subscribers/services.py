@@ -118,6 +118,9 @@ def subscribe_email(
                 subscriber = _email_subscriber(page, email)
         subscriber.page = page
         if subscriber.confirmed_at is None:
+            # Asked again: the latest request counts, and its link (forget_unconfirmed).
+            subscriber.created_at = timezone.now()
+            subscriber.save(update_fields=["created_at"])
             subscriber.components.set(chosen)
             _queue_subscription_email(
                 subscriber, emails.confirmation_email(subscriber), "confirmation"
@@ -149,6 +152,22 @@ def confirm(*, token: str) -> Subscriber:
         subscriber.confirmed_at = timezone.now()
         subscriber.save(update_fields=["confirmed_at"])
     return subscriber
+
+
+def forget_unconfirmed(*, now=None) -> int:
+    """Delete the addresses never confirmed whose last link has expired (a periodic job);
+    how many were forgotten."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Subscriber.objects.filter(
+                kind=SubscriberKind.EMAIL,
+                confirmed_at__isnull=True,
+                created_at__lt=now - links.CONFIRM_MAX_AGE,
+            ).values_list("pk", flat=True)
+        )
+        Subscriber.objects.filter(pk__in=stale).delete()
+    return len(stale)
 
 
 def update_components(*, subscriber: Subscriber, components: Iterable[Component]) -> Subscriber:
