@@ -385,3 +385,27 @@ def test_addresses_never_confirmed_are_forgotten_once_their_last_link_expired(
         "again@example.com",
         dana.email,
     }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/status/confirm/x",
+        "/status/confirm/%00",
+        "/status/subscriptions/" + "a" * 5000,
+        "/status/unsubscribe/a:b:c",
+        "/status/pages/nosuchpage/subscribe",
+    ],
+)
+def test_odd_links_are_a_clear_4xx_never_an_error(client, status_page, path):
+    for answer in (client.get(path), client.post(path)):
+        assert 400 <= answer.status_code < 500
+    assert not Subscriber.objects.exists()
+
+
+def test_odd_form_input_is_a_form_error(client, status_page):
+    for email in ("dana\x00@example.com", "a" * 300 + "@example.com", "<script>@x"):
+        answer = post_form(client, email)
+        assert answer.status_code == 422
+        assert "<script>@x" not in answer.content.decode()
+    assert not Subscriber.objects.exists()
