@@ -439,3 +439,23 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page.slug}/{self.name}"
+
+
+class SubscribeAttempt(models.Model):
+    """One accepted request of the public subscribe form, counted by the rate limits.
+
+    `key` is a keyed hash of what is limited (an e-mail address on a page, a client address),
+    never the address itself; rows older than the longest window are deleted as new ones come.
+    """
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="subscribe_attempt_key_at"),
+            models.Index(fields=["at"], name="subscribe_attempt_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"subscribe attempt at {self.at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,8 @@
 """Webhook: one outbox message POSTed, signed, to the webhook's URL with httpx.
 
 The webhook is looked up when the message is sent, so a corrected URL or a rotated secret
-applies to retries too, and a disabled or deleted webhook gets nothing more.
+applies to retries too, and a disabled or deleted webhook gets nothing more. Another app's
+receivers (the status page's webhook subscribers) go through here too: `receiver_of`.
 
 What an attempt ends with is said twice. The error raised to the delivery loop (kept as the
 message's `last_error`, and written on the incident's timeline when the delivery fails for
@@ -17,10 +18,11 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 import httpx
+from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from tocsin.notify.channels import NotYet, PermanentError, TransientError
+from tocsin.notify.channels import DeliveryError, NotYet, PermanentError, TransientError
 from tocsin.validation import whole_number
 
 from . import circuit, destinations, transport
@@ -126,6 +128,26 @@ def _peer(response: httpx.Response) -> str:
     return str(peer[0]) if peer else ""
 
 
+def receiver_of(message):
+    """Where a delivery goes, looked up as it is sent (a deleted receiver gets nothing more).
+
+    Usually a Webhook (`data["webhook"]`). Another app that sends signed webhooks through this
+    sender, as the status page does for its webhook subscribers, names its own row instead:
+    `data["receiver"]` is the model's label ("app_label.Model"), `data["receiver_id"]` its
+    primary key. Such a row has `url` and `secret`; it is sent to, signed and checked against
+    internal addresses exactly like a Webhook, in the same webhooks lane, and this app never
+    imports the other: the label is data, like a content type.
+    """
+    label = message.data.get("receiver")
+    if not label:
+        return Webhook.objects.filter(pk=message.data.get("webhook")).first()
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+    return model.objects.filter(pk=message.data.get("receiver_id")).first()
+
+
 class Sender:
     """HTTP clients for the batch (one direct, one per proxy), never following redirects."""
 
@@ -138,9 +160,11 @@ class Sender:
         return self.clients[proxy]
 
     def send(self, message) -> str:
-        webhook = Webhook.objects.filter(pk=message.data.get("webhook")).first()
+        webhook = receiver_of(message)
         if webhook is None:
             raise PermanentError("webhook deleted")
+        if not isinstance(webhook, Webhook):
+            return self._send_to_receiver(message, webhook)
         ping = message.data.get("type") == PING
         if not webhook.enabled and not ping:
             raise PermanentError("webhook disabled")
@@ -171,6 +195,24 @@ class Sender:
             attempt.save()
         circuit.succeeded(webhook)
         return answered
+
+    def _send_to_receiver(self, message, receiver) -> str:
+        """A delivery to another app's receiver row: signed, checked and logged the same way,
+        without a Webhook's switch and circuit (the row goes when its owner is done with it)."""
+        attempt = DeliveryAttempt(
+            message_id=message.pk, number=message.attempts, url=masked_url(receiver.url)
+        )
+        try:
+            return self._post(message, receiver, attempt)
+        except DeliveryError:
+            raise
+        except Exception as error:
+            logger.exception("webhook delivery %s failed unexpectedly", message.pk)
+            attempt.error = f"unexpected {type(error).__name__}: {error}"
+            raise TransientError("unexpected error in Tocsin; see the delivery log") from None
+        finally:
+            attempt.error = attempt.error.replace(receiver.url, attempt.url)
+            attempt.save()
 
     def _post(self, message, webhook: Webhook, attempt: DeliveryAttempt) -> str:
         try:

@@ -39,6 +39,12 @@ def test_what_a_responder_waits_for_is_in_the_pages_lane():
     assert lane_of(purpose=Purpose.WEBHOOK, channel=OutboxChannel.WEBHOOK) == Lane.WEBHOOKS
 
 
+def test_the_status_pages_bulk_email_is_in_the_team_lane_and_its_webhooks_in_theirs():
+    for purpose in (Purpose.STATUS_UPDATE, Purpose.STATUS_SUBSCRIPTION):
+        assert lane_of(purpose=purpose, channel=OutboxChannel.EMAIL) == Lane.TEAM
+    assert lane_of(purpose=Purpose.STATUS_UPDATE, channel=OutboxChannel.WEBHOOK) == Lane.WEBHOOKS
+
+
 def test_the_database_filter_agrees_with_lane_of_on_every_purpose_and_channel():
     for channel in OutboxChannel.values:
         for purpose in Purpose.values:

@@ -65,6 +65,10 @@ def build(message, *, connection=None) -> EmailMultiAlternatives:
     }
     if message.incident_id:
         headers["References"] = thread_id(message.incident_id)
+    # Headers of its own a message carries (a status page e-mail's List-Unsubscribe, RFC 8058):
+    # added to these, never replacing them.
+    for name, value in (message.data.get("headers") or {}).items():
+        headers.setdefault(str(name), str(value))
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,

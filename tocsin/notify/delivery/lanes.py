@@ -6,8 +6,10 @@ so a destination that is slow or dead holds up only its own lane:
 
 - `pages`: every page, whatever its channel, and everything sent to a chat (cards, their
   edits, replies in their threads);
-- `team`: e-mail to a team's list (notifications, resolutions and changes);
-- `webhooks`: webhook deliveries, which also go one at a time to each webhook.
+- `team`: e-mail to a team's list (notifications, resolutions and changes), and the status
+  page's e-mail to its subscribers (bulk: thousands at once, never ahead of a page);
+- `webhooks`: webhook deliveries (the status page's webhook subscribers' too), which also go
+  one at a time to each webhook.
 
 This module is the one place that says which lane a message is in: `lane_of` for a message in
 hand, `in_lane` for the database's filter; tests/notify/delivery/test_lanes.py checks they agree

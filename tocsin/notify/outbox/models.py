@@ -20,6 +20,10 @@ class Purpose(models.TextChoices):
     CHAT_POST = "chat_post", "Chat post"
     CHAT_EDIT = "chat_edit", "Chat edit"
     WEBHOOK = "webhook", "Webhook event"
+    # The status page's subscribers: what a page tells them, and their subscription's own
+    # e-mails (confirm it, manage it).
+    STATUS_UPDATE = "status_update", "Status page update"
+    STATUS_SUBSCRIPTION = "status_subscription", "Status page subscription"
 
 
 class OutboxState(models.TextChoices):

@@ -1,0 +1,211 @@
+"""What a webhook subscriber receives: the body of Statuspage's subscriber webhooks.
+
+Statuspage POSTs `{"meta": {"unsubscribe", "documentation", "generated_at"}, "page": {"id",
+"status_indicator", "status_description"}, "incident": {…}}` for an incident update; a
+scheduled maintenance is an incident there too, with `scheduled_for` / `scheduled_until` and
+the statuses scheduled, in_progress, verifying and completed. Tocsin sends the same shape with
+the same field names, so a receiver written for Statuspage reads it unchanged; the body is
+signed like every Tocsin webhook (X-Tocsin-Signature, docs/webhooks.md).
+"""
+
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import (
+    COMPONENT_STATUS_RANK,
+    Component,
+    ComponentStatus,
+    Impact,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+    Page,
+    PublicIncident,
+)
+from . import links
+
+# The page's status as Statuspage's `status_indicator` and `status_description` say it.
+INDICATORS = {
+    ComponentStatus.OPERATIONAL: ("none", "All Systems Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: ("maintenance", "Service Under Maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: ("minor", "Minor Service Outage"),
+    ComponentStatus.PARTIAL_OUTAGE: ("major", "Partial System Outage"),
+    ComponentStatus.MAJOR_OUTAGE: ("critical", "Major System Outage"),
+}
+IMPACT_OF = {
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+# Statuspage's impact of a scheduled maintenance.
+MAINTENANCE_IMPACT = "maintenance"
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with its offset, in UTC, to the millisecond: "2026-12-06T02:00:00.000Z"."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def documentation_url() -> str:
+    return settings.BASE_URL + "/docs/statuspage.md"
+
+
+def _worst(statuses) -> str:
+    return max(statuses, key=lambda s: COMPONENT_STATUS_RANK.get(s, 0), default="operational")
+
+
+def page_part(page: Page) -> dict:
+    statuses = page.components.filter(visible=True).values_list("status", flat=True)
+    indicator, description = INDICATORS.get(_worst(statuses), INDICATORS["operational"])
+    return {"id": page.code, "status_indicator": indicator, "status_description": description}
+
+
+def meta(unsubscribe_url: str) -> dict:
+    return {
+        "unsubscribe": unsubscribe_url,
+        "documentation": documentation_url(),
+        "generated_at": iso(timezone.now()),
+    }
+
+
+def component(c: Component) -> dict:
+    return {
+        "status": c.status,
+        "name": c.name,
+        "created_at": iso(c.created_at),
+        "updated_at": iso(c.updated_at),
+        "position": c.position,
+        "description": c.description or None,
+        "showcase": c.showcase,
+        "start_date": c.start_date.isoformat() if c.start_date else None,
+        "id": c.code,
+        "page_id": c.page.code,
+        "group_id": c.group.code if c.group_id else None,
+        "group": False,
+        "only_show_if_degraded": c.only_show_if_degraded,
+    }
+
+
+def _impact(incident: PublicIncident, components: list[Component]) -> str:
+    if incident.impact_override:
+        return incident.impact_override
+    worst = _worst([c.status for c in components])
+    return IMPACT_OF.get(worst, Impact.NONE)
+
+
+def _update(update, *, incident_code: str) -> dict:
+    return {
+        "status": update.status,
+        "body": update.body,
+        "created_at": iso(update.created_at),
+        "wants_twitter_update": False,
+        "twitter_updated_at": None,
+        "updated_at": iso(update.updated_at),
+        "display_at": iso(update.display_at),
+        "affected_components": list(getattr(update, "affected_components", None) or []),
+        "custom_tweet": None,
+        "deliver_notifications": getattr(update, "notify_subscribers", True),
+        "id": update.code,
+        "incident_id": incident_code,
+    }
+
+
+def _postmortem_and_schedule() -> dict:
+    return {
+        "postmortem_ignored": False,
+        "postmortem_body": None,
+        "postmortem_body_last_updated_at": None,
+        "postmortem_published_at": None,
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "backfilled": False,
+        "scheduled_for": None,
+        "scheduled_until": None,
+        "scheduled_remind_prior": False,
+        "scheduled_reminded_at": None,
+        "scheduled_auto_in_progress": False,
+        "scheduled_auto_completed": False,
+    }
+
+
+def incident_part(incident: PublicIncident) -> dict:
+    components = list(incident.components.select_related("page", "group"))
+    updates = list(incident.updates.all())
+    return {
+        "name": incident.name,
+        "status": incident.status,
+        "created_at": iso(incident.published_at or incident.created_at),
+        "updated_at": iso(incident.updated_at),
+        "monitoring_at": iso(incident.monitoring_at),
+        "resolved_at": iso(incident.resolved_at),
+        "impact": _impact(incident, components),
+        "shortlink": links.incident_url(incident.page, incident.code),
+        **_postmortem_and_schedule(),
+        "impact_override": incident.impact_override or None,
+        "id": incident.code,
+        "page_id": incident.page.code,
+        "incident_updates": [_update(u, incident_code=incident.code) for u in updates],
+        "components": [component(c) for c in components],
+    }
+
+
+def maintenance_part(maintenance: Maintenance) -> dict:
+    components = list(maintenance.components.select_related("page", "group"))
+    now = timezone.now()
+    completed = maintenance.status_at(now) == "completed"
+    return {
+        "name": maintenance.name,
+        "status": maintenance.status_at(now),
+        "created_at": iso(maintenance.created_at),
+        "updated_at": iso(maintenance.updated_at),
+        "monitoring_at": None,
+        "resolved_at": iso(maintenance.completed_at or maintenance.scheduled_until)
+        if completed
+        else None,
+        "impact": MAINTENANCE_IMPACT,
+        "shortlink": links.maintenance_url(maintenance.page, maintenance.code),
+        **_postmortem_and_schedule(),
+        "scheduled_for": iso(maintenance.scheduled_for),
+        "scheduled_until": iso(maintenance.scheduled_until),
+        "scheduled_remind_prior": maintenance.remind_before is not None,
+        "scheduled_reminded_at": iso(maintenance.reminded_at),
+        "scheduled_auto_in_progress": True,
+        "scheduled_auto_completed": True,
+        "impact_override": None,
+        "id": maintenance.code,
+        "page_id": maintenance.page.code,
+        "incident_updates": [
+            _update(u, incident_code=maintenance.code) for u in maintenance.updates.all()
+        ],
+        "components": [component(c) for c in components],
+    }
+
+
+UNSUBSCRIBE_MARK = "@@tocsin-unsubscribe-link@@"
+
+
+class Body:
+    """One webhook body for many subscribers, built once; `to()` puts in each one's link."""
+
+    def __init__(self, page: Page, *, incident: dict):
+        self.text = json.dumps(
+            {"meta": meta(UNSUBSCRIBE_MARK), "page": page_part(page), "incident": incident},
+            ensure_ascii=False,
+        )
+
+    def to(self, subscriber) -> str:
+        # The URL holds no character JSON escapes (it is ASCII, with no quote or backslash).
+        return self.text.replace(UNSUBSCRIBE_MARK, links.unsubscribe_url(subscriber))
+
+
+def incident_body(update: IncidentUpdate) -> Body:
+    return Body(update.incident.page, incident=incident_part(update.incident))
+
+
+def maintenance_body(maintenance: Maintenance, update: MaintenanceUpdate | None = None) -> Body:
+    return Body(maintenance.page, incident=maintenance_part(maintenance))
