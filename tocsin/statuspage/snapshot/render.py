@@ -1,6 +1,69 @@
 """Render a page's public files into Snapshot rows."""
 
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from ..models import Component, ComponentGroup, Page, Snapshot
+from . import statuspage_api as api
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+
+
+def _store(page, name, content: bytes, content_type: str) -> None:
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    Snapshot.objects.update_or_create(
+        page=page,
+        name=name,
+        defaults={
+            "content": content,
+            "content_type": content_type,
+            "etag": etag,
+            "rendered_at": timezone.now(),
+        },
+    )
+
 
 def render_page(page_id: int) -> None:
-    """Render every public file of the page (index.html, the JSON API, the feeds)."""
-    # Filled in by the public page's renderer.
+    """Render every public file of the page (index.html, the JSON API)."""
+    page = Page.objects.get(pk=page_id)
+    groups = list(ComponentGroup.objects.filter(page=page).order_by("position", "pk"))
+    components = list(Component.objects.filter(page=page, visible=True).order_by("position", "pk"))
+    now = timezone.now()
+    url = "/status/" if page.is_default else f"/status/pages/{page.slug}/"
+    status = api.status_json(components, active_maintenance=False)
+    comps = api.components_json(page, groups, components)
+    head = {"page": api.page_json(page, url, now)}
+    files = {
+        "api/v2/status.json": head | {"status": status},
+        "api/v2/components.json": head | {"components": comps},
+        "api/v2/summary.json": head
+        | {
+            "components": comps,
+            "incidents": [],
+            "scheduled_maintenances": [],
+            "status": status,
+        },
+    }
+    rows = "".join(
+        f'<li class="component {escape(c.status)}">{escape(c.name)}'
+        f" <span>{escape(c.get_status_display())}</span></li>"
+        for c in components
+    )
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(page.name)}</title></head><body>"
+        f'<h1>{escape(page.name)}</h1><p class="banner">{escape(status["description"])}</p>'
+        f'<ul class="components">{rows}</ul></body></html>'
+    )
+    with transaction.atomic():
+        for name, body in files.items():
+            _store(page, name, json.dumps(body).encode(), JSON)
+        _store(page, "index.html", html.encode(), HTML)
