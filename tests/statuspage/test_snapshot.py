@@ -56,3 +56,22 @@ def test_unknown_json_is_a_404_json(client, page):
     response = client.get("/status/api/v2/nothing.json")
     assert response.status_code == 404
     assert json.loads(response.content) == {"error": "Not found."}
+
+
+def test_drafts_never_appear_and_published_incidents_do(client, page):
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import IncidentUpdate, PublicIncident
+
+    draft = PublicIncident.objects.create(page=page, name="Draft <b>x</b>")
+    IncidentUpdate.objects.create(incident=draft, status="investigating", body="secret draft")
+    live = PublicIncident.objects.create(
+        page=page, name="Checkout errors", published_at=timezone.now()
+    )
+    IncidentUpdate.objects.create(incident=live, status="investigating", body="Looking")
+    render_page(page.pk)
+    for name in ("summary", "incidents", "incidents/unresolved"):
+        body = client.get(f"/status/api/v2/{name}.json").json()
+        assert [i["name"] for i in body["incidents"]] == ["Checkout errors"]
+        assert body["incidents"][0]["incident_updates"][0]["body"] == "Looking"
+    assert b"secret draft" not in client.get("/status/api/v2/incidents.json").content

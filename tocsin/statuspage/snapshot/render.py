@@ -6,10 +6,11 @@ import hashlib
 import json
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape
 
-from ..models import Component, ComponentGroup, Page, Snapshot
+from ..models import Component, ComponentGroup, Maintenance, Page, PublicIncident, Snapshot
 from . import statuspage_api as api
 
 JSON = "application/json"
@@ -37,17 +38,40 @@ def render_page(page_id: int) -> None:
     components = list(Component.objects.filter(page=page, visible=True).order_by("position", "pk"))
     now = timezone.now()
     url = "/status/" if page.is_default else f"/status/pages/{page.slug}/"
-    status = api.status_json(components, active_maintenance=False)
+    shown = Prefetch(
+        "components", queryset=Component.objects.select_related("group").order_by("position")
+    )
+    incidents = list(
+        PublicIncident.objects.filter(page=page, published_at__isnull=False)
+        .prefetch_related("updates", shown)
+        .order_by("-started_at", "-pk")
+    )
+    maintenances = list(
+        Maintenance.objects.filter(page=page)
+        .prefetch_related("updates", shown)
+        .order_by("-scheduled_for", "-pk")
+    )
+    inc = [api.incident_json(page, i, url) for i in incidents]
+    unresolved = [i for i in inc if i["status"] != "resolved"]
+    mnt = [api.maintenance_json(page, m, url, now) for m in maintenances]
+    upcoming = [m for m in mnt if m["status"] == "scheduled"]
+    active = [m for m in mnt if m["status"] in ("in_progress", "verifying")]
+    status = api.status_json(components, active_maintenance=bool(active))
     comps = api.components_json(page, groups, components)
     head = {"page": api.page_json(page, url, now)}
     files = {
         "api/v2/status.json": head | {"status": status},
         "api/v2/components.json": head | {"components": comps},
+        "api/v2/incidents.json": head | {"incidents": inc[:50]},
+        "api/v2/incidents/unresolved.json": head | {"incidents": unresolved},
+        "api/v2/scheduled-maintenances.json": head | {"scheduled_maintenances": mnt[:50]},
+        "api/v2/scheduled-maintenances/upcoming.json": head | {"scheduled_maintenances": upcoming},
+        "api/v2/scheduled-maintenances/active.json": head | {"scheduled_maintenances": active},
         "api/v2/summary.json": head
         | {
             "components": comps,
-            "incidents": [],
-            "scheduled_maintenances": [],
+            "incidents": unresolved,
+            "scheduled_maintenances": upcoming + active,
             "status": status,
         },
     }
