@@ -75,3 +75,30 @@ def test_drafts_never_appear_and_published_incidents_do(client, page):
         assert [i["name"] for i in body["incidents"]] == ["Checkout errors"]
         assert body["incidents"][0]["incident_updates"][0]["body"] == "Looking"
     assert b"secret draft" not in client.get("/status/api/v2/incidents.json").content
+
+
+def test_incident_names_and_update_bodies_are_neutralised_on_the_page(client, page):
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import IncidentUpdate, PublicIncident
+
+    live = PublicIncident.objects.create(
+        page=page, name="<img src=x onerror=alert(1)>", published_at=timezone.now()
+    )
+    IncidentUpdate.objects.create(
+        incident=live, status="identified", body="**Found** it <script>alert(2)</script>"
+    )
+    render_page(page.pk)
+    html = client.get("/status/").content.decode()
+    assert "<strong>Found</strong>" in html
+    assert "<script>alert(2)" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_page_that_is_not_public_needs_sign_in(client, page):
+    page.public = False
+    page.save()
+    render_page(page.pk)
+    assert client.get("/status/api/v2/summary.json").status_code == 401
+    response = client.get("/status/")
+    assert response.status_code == 302 and "login" in response["Location"]

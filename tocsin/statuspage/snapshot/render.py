@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape
 
+from .. import markdown
 from ..models import Component, ComponentGroup, Maintenance, Page, PublicIncident, Snapshot
 from . import statuspage_api as api
 
@@ -80,12 +81,23 @@ def render_page(page_id: int) -> None:
         f" <span>{escape(c.get_status_display())}</span></li>"
         for c in components
     )
+    active_incidents = "".join(
+        f'<section class="incident"><h2>{escape(i.name)}</h2>'
+        + "".join(
+            f'<div class="update"><strong>{escape(u.get_status_display())}</strong>'
+            f"{markdown.render(u.body)}</div>"
+            for u in sorted(i.updates.all(), key=lambda u: u.display_at, reverse=True)
+        )
+        + "</section>"
+        for i in incidents
+        if i.status != "resolved"
+    )
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(page.name)}</title></head><body>"
         f'<h1>{escape(page.name)}</h1><p class="banner">{escape(status["description"])}</p>'
-        f'<ul class="components">{rows}</ul></body></html>'
+        f'<ul class="components">{rows}</ul>{active_incidents}</body></html>'
     )
     with transaction.atomic():
         for name, body in files.items():
