@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
-from django.shortcuts import redirect
+from django.contrib.auth.views import redirect_to_login
 
 from ..models import Page, Snapshot
 from ..snapshot import render_page
@@ -25,7 +25,7 @@ def serve(request, name: str, slug: str | None = None):
     if not page.public and not request.user.is_authenticated:
         if is_json:
             return JsonResponse({"error": "Sign in to see this page."}, status=401)
-        return redirect(f"/accounts/login/?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     snapshot = Snapshot.objects.filter(page=page, name=name).first()
     if snapshot is None and not Snapshot.objects.filter(page=page).exists():
         render_page(page.pk)  # a fresh install: nothing rendered yet
