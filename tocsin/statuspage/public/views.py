@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 
 from ..models import Page, Snapshot
 from ..snapshot import render_page
