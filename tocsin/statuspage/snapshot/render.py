@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from .. import markdown
 from ..models import Component, ComponentGroup, Maintenance, Page, PublicIncident, Snapshot
+from . import feeds
 from . import statuspage_api as api
 
 JSON = "application/json"
@@ -103,3 +104,15 @@ def render_page(page_id: int) -> None:
         for name, body in files.items():
             _store(page, name, json.dumps(body).encode(), JSON)
         _store(page, "index.html", html.encode(), HTML)
+        _store(
+            page,
+            "history.atom",
+            feeds.feed(page, url, incidents, maintenances, "atom"),
+            "application/atom+xml; charset=utf-8",
+        )
+        _store(
+            page,
+            "history.rss",
+            feeds.feed(page, url, incidents, maintenances, "rss"),
+            "application/rss+xml; charset=utf-8",
+        )
