@@ -23,7 +23,7 @@ def test_feed_has_every_update_escaped_and_no_drafts(client, name):
     render_page(page.pk)
     response = client.get(f"/status/{name}")
     body = response.content.decode()
-    assert response.status_code == 200 and response["ETag"]
+    assert response.status_code == 200 and response["ETag"] and response["Last-Modified"]
     assert "First" in body and "Second" in body
     assert "<script>" not in body and "Checkout <b>" not in body
     assert "Hidden draft" not in body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.utils.http import http_date
 
 from ..models import Page, Snapshot
 from ..snapshot import render_page
@@ -37,6 +38,7 @@ def serve(request, name: str, slug: str | None = None):
     else:
         response = HttpResponse(bytes(snapshot.content), content_type=snapshot.content_type)
     response["ETag"] = snapshot.etag
+    response["Last-Modified"] = http_date(snapshot.rendered_at.timestamp())
     response["Cache-Control"] = CACHE_CONTROL
     if is_json:
         response["Access-Control-Allow-Origin"] = "*"
