@@ -1,0 +1,104 @@
+"""The snapshot: rendered on change, served with ETag/304, user strings escaped."""
+
+import json
+
+import pytest
+
+from tocsin.statuspage.models import Component, Page
+from tocsin.statuspage.snapshot import render_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page():
+    return Page.objects.get(is_default=True)
+
+
+def test_a_status_change_is_in_summary_json_and_on_the_page_after_rendering(client, page):
+    component = Component.objects.create(page=page, name="Checkout")
+    render_page(page.pk)
+    summary = client.get("/status/api/v2/summary.json")
+    assert summary.json()["status"]["indicator"] == "none"
+    component.status = "partial_outage"
+    component.save()
+    render_page(page.pk)
+    summary = client.get("/status/api/v2/summary.json")
+    assert summary["Access-Control-Allow-Origin"] == "*"
+    assert summary.json()["status"] == {
+        "indicator": "major",
+        "description": "Partial System Outage",
+    }
+    assert [c["status"] for c in summary.json()["components"]] == ["partial_outage"]
+    assert b"Partial outage" in client.get("/status/").content
+
+
+def test_etag_gives_304_and_cache_control(client, page):
+    first = client.get("/status/")  # nothing rendered yet: rendered on first request
+    assert first.status_code == 200
+    assert first["Cache-Control"].startswith("public, max-age=10")
+    again = client.get("/status/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_invisible_components_and_html_in_names(client, page):
+    Component.objects.create(page=page, name="<script>alert(1)</script>")
+    Component.objects.create(page=page, name="Secret", visible=False)
+    render_page(page.pk)
+    html = client.get("/status/").content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+    assert "Secret" not in html
+    names = [c["name"] for c in client.get("/status/api/v2/components.json").json()["components"]]
+    assert names == ["<script>alert(1)</script>"]
+
+
+def test_unknown_json_is_a_404_json(client, page):
+    response = client.get("/status/api/v2/nothing.json")
+    assert response.status_code == 404
+    assert json.loads(response.content) == {"error": "Not found."}
+
+
+def test_drafts_never_appear_and_published_incidents_do(client, page):
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import IncidentUpdate, PublicIncident
+
+    draft = PublicIncident.objects.create(page=page, name="Draft <b>x</b>")
+    IncidentUpdate.objects.create(incident=draft, status="investigating", body="secret draft")
+    live = PublicIncident.objects.create(
+        page=page, name="Checkout errors", published_at=timezone.now()
+    )
+    IncidentUpdate.objects.create(incident=live, status="investigating", body="Looking")
+    render_page(page.pk)
+    for name in ("summary", "incidents", "incidents/unresolved"):
+        body = client.get(f"/status/api/v2/{name}.json").json()
+        assert [i["name"] for i in body["incidents"]] == ["Checkout errors"]
+        assert body["incidents"][0]["incident_updates"][0]["body"] == "Looking"
+    assert b"secret draft" not in client.get("/status/api/v2/incidents.json").content
+
+
+def test_incident_names_and_update_bodies_are_neutralised_on_the_page(client, page):
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import IncidentUpdate, PublicIncident
+
+    live = PublicIncident.objects.create(
+        page=page, name="<img src=x onerror=alert(1)>", published_at=timezone.now()
+    )
+    IncidentUpdate.objects.create(
+        incident=live, status="identified", body="**Found** it <script>alert(2)</script>"
+    )
+    render_page(page.pk)
+    html = client.get("/status/").content.decode()
+    assert "<strong>Found</strong>" in html
+    assert "<script>alert(2)" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_page_that_is_not_public_needs_sign_in(client, page):
+    page.public = False
+    page.save()
+    render_page(page.pk)
+    assert client.get("/status/api/v2/summary.json").status_code == 401
+    response = client.get("/status/")
+    assert response.status_code == 302 and "login" in response["Location"]
