@@ -576,10 +576,11 @@ def may_manage_status_pages(user: User | None) -> bool:
 
 
 def ensure_manages_status_pages(user: User, *, action: str) -> None:
-    """`action` completes the refusal: "add a component group"."""
+    """`action` completes the refusal: "add a component group"; a viewer hears that they only
+    read."""
+    ensure_can_write(user)
     if not _signed_in(user) or not user.is_admin:
         raise PermissionDenied(f"only an admin may {action}")
-    ensure_can_write(user)
 
 
 def may_see_status_drafts(user: User | None) -> bool:

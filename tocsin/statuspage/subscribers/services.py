@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tocsin.accounts import permissions
-from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
+from tocsin.errors import Conflict, ValidationFailed
 from tocsin.notify.outbox.models import OutboxMessage, OutboxState
 from tocsin.notify.outbox.services import enqueue
 from tocsin.webhooks.services import clean_url
@@ -192,13 +192,6 @@ def unsubscribe(*, subscriber: Subscriber) -> None:
         _forget(subscriber)
 
 
-def ensure_may_manage_subscribers(user) -> None:
-    """Admins manage a page's subscribers (who may write; never a viewer)."""
-    if not permissions.may_administer(user):
-        permissions.ensure_can_write(user)
-        raise PermissionDenied("only an admin may manage a status page's subscribers")
-
-
 def subscribe_webhook(
     *,
     page: Page,
@@ -210,7 +203,7 @@ def subscribe_webhook(
     """Subscribe a URL to the page's updates; returns the subscriber and its signing secret,
     which is shown this once. `by` an admin, or None for a visitor (then rate-limited)."""
     if by is not None:
-        ensure_may_manage_subscribers(by)
+        permissions.ensure_manages_status_pages(by, action="manage a status page's subscribers")
     url = clean_url(url)
     chosen = _clean_components(page, components)
     secret = secrets.token_hex(SECRET_BYTES)
@@ -236,7 +229,7 @@ def subscribe_webhook(
 
 def remove_subscriber(*, subscriber: Subscriber, by) -> None:
     """An admin removes a subscriber, as if it had unsubscribed."""
-    ensure_may_manage_subscribers(by)
+    permissions.ensure_manages_status_pages(by, action="manage a status page's subscribers")
     with transaction.atomic():
         _forget(subscriber)
 
@@ -251,7 +244,7 @@ def _cell(value: str) -> str:
 
 def export_csv(*, page: Page, by) -> str:
     """Every subscriber of the page as CSV (an admin's export); never a webhook's secret."""
-    ensure_may_manage_subscribers(by)
+    permissions.ensure_manages_status_pages(by, action="manage a status page's subscribers")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
