@@ -39,7 +39,7 @@ def platform_group(page, admin):
 
 @pytest.fixture
 def checkout_component(page, admin, payments_group, checkout):
-    """"Checkout", in the Payments group, showing the Checkout service."""
+    """ "Checkout", in the Payments group, showing the Checkout service."""
     return services.create_component(
         page=page, name="Checkout", group=payments_group, services=[checkout], by=admin
     )

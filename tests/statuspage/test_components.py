@@ -5,7 +5,12 @@ import pytest
 
 from tocsin.errors import PermissionDenied, ValidationFailed
 from tocsin.statuspage import services
-from tocsin.statuspage.models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange
+from tocsin.statuspage.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    ComponentStatusChange,
+)
 
 
 def test_an_admin_sets_up_groups_and_components_in_order(

@@ -95,9 +95,7 @@ def test_it_reminds_starts_and_completes_by_itself(sunday_night, saturday, card_
     assert advance_maintenance() == 0
 
 
-def test_a_component_goes_back_to_the_status_it_had(
-    sunday_night, saturday, card_component, admin
-):
+def test_a_component_goes_back_to_the_status_it_had(sunday_night, saturday, card_component, admin):
     services.set_component_status(
         component=card_component, status=ComponentStatus.DEGRADED_PERFORMANCE, by=admin
     )
@@ -181,9 +179,7 @@ def test_moving_a_maintenance_moves_its_windows(sunday_night, admin, told):
 def test_changing_its_components_changes_its_windows(
     sunday_night, admin, checkout_component, checkout, card_component
 ):
-    services.update_maintenance(
-        maintenance=sunday_night, by=admin, components=[checkout_component]
-    )
+    services.update_maintenance(maintenance=sunday_night, by=admin, components=[checkout_component])
     assert [w.service for w in MaintenanceWindow.objects.all()] == [checkout]
 
 
@@ -205,7 +201,13 @@ def test_verifying_is_a_status_a_person_sets(sunday_night, saturday, admin):
         ({"scheduled_for": SUNDAY_2.replace(tzinfo=None)}, "scheduled_for"),
         ({"components": []}, "components"),
         ({"remind_before": timedelta(0)}, "remind_before"),
-        ({"scheduled_for": SATURDAY - timedelta(days=2), "scheduled_until": SATURDAY - timedelta(days=1)}, "scheduled_until"),
+        (
+            {
+                "scheduled_for": SATURDAY - timedelta(days=2),
+                "scheduled_until": SATURDAY - timedelta(days=1),
+            },
+            "scheduled_until",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_schedules_nothing(

@@ -60,7 +60,9 @@ def test_publishing_from_an_incident_sets_components_tells_the_timeline_and_subs
         }
     ]
     event = incident.timeline.get(kind=Event.PUBLIC_UPDATE)
-    assert event.message == "Published to the status page: Investigating – Some customers cannot pay."
+    assert (
+        event.message == "Published to the status page: Investigating – Some customers cannot pay."
+    )
     assert event.actor == lead
     assert told.updates == [update]
     assert rerendered == ["public"]
@@ -70,7 +72,9 @@ def test_publishing_the_same_incident_twice_is_a_conflict_naming_the_public_inci
     publish_inc_12, told
 ):
     public = publish_inc_12()
-    with pytest.raises(Conflict, match=f"INC-.* is already published on Status as public incident {public.code}"):
+    with pytest.raises(
+        Conflict, match=f"INC-.* is already published on Status as public incident {public.code}"
+    ):
         publish_inc_12(body="Again")
     assert PublicIncident.objects.count() == 1
     assert len(told.updates) == 1
@@ -124,7 +128,9 @@ def test_resolving_sets_components_back_to_operational_with_the_last_update(
         services.resolve_public_incident(public_incident=public, by=lead, body="Again")
 
 
-def test_resolving_without_restoring_leaves_the_components(publish_inc_12, checkout_component, lead):
+def test_resolving_without_restoring_leaves_the_components(
+    publish_inc_12, checkout_component, lead
+):
     public = publish_inc_12()
     services.resolve_public_incident(
         public_incident=public, by=lead, body="Resolved.", restore_components=False

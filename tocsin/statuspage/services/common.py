@@ -8,6 +8,7 @@ from django.utils import timezone
 from tocsin.errors import ValidationFailed
 from tocsin.validation import clean_text
 
+from .. import snapshot
 from ..models import (
     COMPONENT_STATUS_RANK,
     Component,
@@ -18,7 +19,6 @@ from ..models import (
     MaintenanceStatus,
     PublicIncident,
 )
-from .. import snapshot
 
 __all__ = ["clean_text", "rerender_on_commit"]
 
