@@ -12,7 +12,7 @@ from tocsin.forms import add_domain_error
 
 from ..forms import ProposedStatusForm
 from ..models import ProposedStatus
-from ..services.proposals import set_proposed_status
+from ..services import set_proposed_status
 from .shared import refuse
 
 
