@@ -163,6 +163,7 @@ api.add_router("", alerting_router)
 api.add_router("", "tocsin.oncall.schedules.api.router")
 api.add_router("", "tocsin.oncall.escalation.api.router")
 api.add_router("", "tocsin.webhooks.api.router")
+api.add_router("", "tocsin.statuspage.api.router")
 
 
 def _field(loc) -> str | None:

@@ -5,7 +5,7 @@ import getpass
 import os
 import sys
 
-from tocsin import client
+from tocsin import client, client_status
 from tocsin.alerting import commands as alerting_commands
 
 
@@ -246,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manage)
 
     client.add_incident_commands(sub)
+    client_status.add_status_commands(sub)
     alerting_commands.add_commands(sub)
     return parser
 

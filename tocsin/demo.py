@@ -100,8 +100,67 @@ def load_demo() -> bool:
             for slug, name, team, d in SERVICES
         }
         _demo_on_call(people, teams)
-        _demo_incidents(people, teams, services)
+        working = _demo_incidents(people, teams, services)
+        _demo_status_page(people, services, working)
     return True
+
+
+# The status page: group, components in it, and the services each shows.
+STATUS_COMPONENTS = [
+    ("Payments", "Checkout", ["checkout"], "Paying for an order."),
+    ("Payments", "Card processing", ["card-processing"], "Card authorisations and captures."),
+    ("Platform", "API", ["edge", "postgres-primary"], "The public REST API."),
+    ("Platform", "Web", ["edge"], "The website and dashboard."),
+]
+
+
+def _demo_status_page(people, services, working) -> None:
+    """Components in two groups on the default page; the card incident published by its
+    commander; a maintenance next Sunday night."""
+    from tocsin.statuspage import services as statuspage
+    from tocsin.statuspage.models import Page
+
+    admin, alice = people["admin"], people["alice"]
+    page = Page.objects.get(is_default=True)
+    groups, components = {}, {}
+    for group_name, name, slugs, description in STATUS_COMPONENTS:
+        if group_name not in groups:
+            groups[group_name] = statuspage.create_group(page=page, name=group_name, by=admin)
+        components[name] = statuspage.create_component(
+            page=page,
+            name=name,
+            group=groups[group_name],
+            description=description,
+            services=[services[slug] for slug in slugs],
+            by=admin,
+        )
+    statuspage.publish(
+        page=page,
+        by=alice,
+        incident=working,
+        name="Card payments failing for some customers",
+        status="identified",
+        body="Some card payments time out; retrying usually works. We are working with our "
+        "card processor on a fix.",
+        component_statuses={components["Card processing"]: "partial_outage"},
+    )
+    today = timezone.now()
+    sunday = (today + timedelta(days=(6 - today.weekday()) % 7 or 7)).replace(
+        hour=2, minute=0, second=0, microsecond=0
+    )
+    if sunday - today < timedelta(days=1):
+        sunday += timedelta(days=7)
+    statuspage.schedule(
+        page=page,
+        by=admin,
+        name="Card processor upgrade",
+        scheduled_for=sunday,
+        scheduled_until=sunday + timedelta(hours=1),
+        components=[components["Card processing"]],
+        body="We upgrade the card processor's connection. Card payments may be declined for a "
+        "few minutes; please retry.",
+        remind_before=timedelta(hours=1),
+    )
 
 
 def _demo_on_call(people, teams) -> None:
@@ -227,6 +286,7 @@ def _demo_incidents(people, teams, services) -> None:
         via=Channel.WEB,
         services=[services["edge"]],
     )
+    return working
 
 
 class _Clock:

@@ -15,6 +15,10 @@ NULLABLE = {
     "/api/v1/webhooks/{webhook_id}": set(),
     "/api/v1/rules/{rule_id}": {"integration", "team", "service", "severity"},
     "/api/v1/integrations/{integration_id}": {"service", "severity"},
+    "/api/v1/status/groups/{code}": set(),
+    "/api/v1/status/components/{code}": {"group", "start_date"},
+    "/api/v1/status/incidents/{code}": set(),
+    "/api/v1/status/maintenances/{code}": {"remind_before_minutes"},
 }
 
 

@@ -131,3 +131,22 @@ def test_reordering_names_unknown_codes(page, checkout_component, admin):
     with pytest.raises(ValidationFailed, match="has no component 'nope'") as refused:
         services.reorder(page=page, order=[checkout_component.code, "nope"], by=admin)
     assert refused.value.field == "order"
+
+
+def test_the_demo_has_the_components_in_groups_an_incident_and_a_maintenance(db):
+    from tocsin.demo import load_demo
+    from tocsin.statuspage.models import Maintenance, PublicIncident
+
+    assert load_demo()
+    groups = {}
+    components = Component.objects.select_related("group").order_by("group__position", "position")
+    for component in components:
+        groups.setdefault(component.group.name, []).append(component.name)
+    assert groups == {"Payments": ["Checkout", "Card processing"], "Platform": ["API", "Web"]}
+    assert [s.slug for s in Component.objects.get(name="Checkout").services.all()] == ["checkout"]
+    public = PublicIncident.objects.get()
+    assert public.incident.title == "Card authorisations timing out for some issuers"
+    assert Component.objects.get(name="Card processing").status == "partial_outage"
+    maintenance = Maintenance.objects.get()
+    assert maintenance.status == "scheduled"
+    assert [w.service.slug for w in maintenance.windows.all()] == ["card-processing"]

@@ -2,7 +2,8 @@
 
 Split by job: `components` (groups, components, their order and status), `incidents` (public
 incidents and their updates), `maintenance` (scheduled maintenance and the clock that moves
-it); `common` is what they share. Callers import from here.
+it), `proposals` (what each severity proposes); `common` is what they share. Callers import
+from here.
 """
 
 from .components import (
@@ -34,6 +35,7 @@ from .maintenance import (
     schedule,
     update_maintenance,
 )
+from .proposals import set_proposed_status
 
 __all__ = [
     "AlreadyPublished",
@@ -55,6 +57,7 @@ __all__ = [
     "running_for",
     "schedule",
     "set_component_status",
+    "set_proposed_status",
     "update_component",
     "update_group",
     "update_maintenance",
