@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.statuspage.manage_fixtures import post_forms
+from tests.support.clock import utc
 from tocsin.statuspage import services
 from tocsin.statuspage.models import (
     Component,
@@ -17,7 +18,6 @@ from tocsin.statuspage.models import (
     PublicIncident,
     Subscriber,
 )
-from tests.support.clock import utc
 
 
 @pytest.fixture

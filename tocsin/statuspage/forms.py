@@ -19,6 +19,12 @@ INCIDENT_COMPONENT_STATUSES = [
     for value, label in ComponentStatus.choices
     if value != ComponentStatus.UNDER_MAINTENANCE
 ]
+# What a severity may propose: a component in trouble (operational is no proposal).
+PROPOSABLE_STATUSES = [
+    (value, label)
+    for value, label in INCIDENT_COMPONENT_STATUSES
+    if value != ComponentStatus.OPERATIONAL
+]
 OPEN_INCIDENT_STATUSES = [
     (value, label) for value, label in IncidentStatus.choices if value != IncidentStatus.RESOLVED
 ]
@@ -305,7 +311,7 @@ class ProposedStatusForm(forms.Form):
             self.fields[f"severity-{severity.key}"] = forms.ChoiceField(
                 label=f"{severity.key} {severity.name}",
                 required=False,
-                choices=[("", "Proposes nothing"), *INCIDENT_COMPONENT_STATUSES],
+                choices=[("", "Proposes nothing"), *PROPOSABLE_STATUSES],
             )
 
     def rows(self):

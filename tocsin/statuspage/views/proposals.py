@@ -32,7 +32,9 @@ def proposed_statuses(request):
                 with transaction.atomic():
                     for severity, value in form.table().items():
                         if value != current.get(severity.key, ""):
-                            set_proposed_status(severity=severity, status=value, by=request.user)
+                            set_proposed_status(
+                                severity=severity, status=value or None, by=request.user
+                            )
             except PermissionDenied as error:
                 refuse(error)
             except DomainError as error:
