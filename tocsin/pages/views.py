@@ -25,6 +25,7 @@ from tocsin.accounts.permissions import (
     may_acknowledge,
     may_administer,
     may_manage_incident,
+    may_publish_for_incident,
     may_work_incident,
 )
 from tocsin.alerting.selectors import alerts_of_incident
@@ -48,6 +49,9 @@ from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_fo
 from tocsin.oncall.escalation.services import policy_for
 from tocsin.oncall.escalation.targets import fallback_explanation, fallback_snapshot
 from tocsin.oncall.schedules.selectors import on_call_at
+from tocsin.statuspage import forms as statuspage_forms
+from tocsin.statuspage import selectors as statuspage
+from tocsin.statuspage.models import IncidentStatus as PublicStatus
 
 logger = logging.getLogger(__name__)
 
@@ -276,8 +280,65 @@ def incident_detail(request, pk: int):
         note_form=NoteForm(auto_id="note_%s"),
         live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
         incident_alerts=alerts_of_incident(incident),
+        status_page=_status_page_card(incident, request.user),
     )
     return render(request, "pages/incident_detail.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The incident page's "Status page" card: what the incident was published as (statuspage), the
+# proposal for it, and the forms that publish, update and resolve it
+
+
+def _status_page_card(incident: Incident, user) -> dict:
+    """Per page the incident is published on: its public incident, an update form, and the
+    resolve prompt once the incident is resolved and the public one is not; for the default
+    page, if it is not published there, the publish form with the proposal prefilled."""
+    may_publish = may_publish_for_incident(user, incident)
+    published = []
+    for public_incident in statuspage.public_incidents_of(incident).prefetch_related(
+        "components", "updates"
+    ):
+        components = statuspage.components_of(public_incident.page)
+        unresolved = public_incident.status != PublicStatus.RESOLVED
+        published.append(
+            {
+                "public_incident": public_incident,
+                "latest": public_incident.updates.order_by("-display_at", "-id").first(),
+                "may_update": may_publish and unresolved,
+                "update_form": statuspage_forms.UpdateForm(
+                    components=components,
+                    initial={"status": public_incident.status},
+                    auto_id=f"sp_update_{public_incident.code}_%s",
+                ),
+                "resolve_prompt": unresolved and incident.status == Status.RESOLVED,
+                "resolve_form": statuspage_forms.ResolveForm(
+                    initial={"body": incident.resolution},
+                    auto_id=f"sp_resolve_{public_incident.code}_%s",
+                ),
+            }
+        )
+    page = statuspage.default_page()
+    publish_form = None
+    if page is not None and not any(p["public_incident"].page_id == page.pk for p in published):
+        proposal = [(c, s) for c, s in statuspage.proposal_for(incident) if c.page_id == page.pk]
+        publish_form = statuspage_forms.PublishForm(
+            components=statuspage.components_of(page),
+            initial_statuses={component.code: status for component, status in proposal},
+            initial={
+                "name": incident.title,
+                "body": f"Investigating: {incident.impact_how or incident.title}",
+            },
+            auto_id="sp_publish_%s",
+        )
+    return {
+        "page": page,
+        "published": published,
+        "publish_form": publish_form,
+        "proposed": publish_form is not None
+        and any(publish_form[publish_form.field_name(c)].initial for c in publish_form.components),
+        "may_publish": may_publish,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
