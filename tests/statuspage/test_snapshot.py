@@ -102,3 +102,32 @@ def test_a_page_that_is_not_public_needs_sign_in(client, page):
     assert client.get("/status/api/v2/summary.json").status_code == 401
     response = client.get("/status/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_page_shows_components_by_group_with_their_uptime_and_the_feeds(client, page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import ComponentGroup, ComponentStatusChange
+
+    payments = ComponentGroup.objects.create(page=page, name="Payments")
+    two_days_ago = timezone.now() - timedelta(days=2)
+    checkout = Component.objects.create(
+        page=page, name="Checkout", group=payments, created_at=two_days_ago - timedelta(days=1)
+    )
+    hidden = Component.objects.create(page=page, name="Refunds", only_show_if_degraded=True)
+    ComponentStatusChange.objects.create(component=checkout, status="major_outage", at=two_days_ago)
+    ComponentStatusChange.objects.create(
+        component=checkout, status="operational", at=two_days_ago + timedelta(hours=12)
+    )
+    render_page(page.pk)
+    html = client.get("/status/").content.decode()
+    assert "All systems operational" in html
+    assert html.index("Payments") < html.index("Checkout")
+    assert hidden.name not in html  # operational, and shown only when degraded
+    assert html.count('class="bar ') == 90
+    assert "no data" in html  # the days before the component existed
+    assert "% uptime over 90 days" in html
+    assert 'href="/status/history.atom"' in html and 'href="/status/subscribe"' in html
+    assert "<script" not in html

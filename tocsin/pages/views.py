@@ -52,6 +52,7 @@ from tocsin.oncall.schedules.selectors import on_call_at
 from tocsin.statuspage import forms as statuspage_forms
 from tocsin.statuspage import selectors as statuspage
 from tocsin.statuspage.models import IncidentStatus as PublicStatus
+from tocsin.text import without_bidi_controls
 
 logger = logging.getLogger(__name__)
 
@@ -326,8 +327,11 @@ def _status_page_card(incident: Incident, user) -> dict:
             components=statuspage.components_of(page),
             initial_statuses={component.code: status for component, status in proposal},
             initial={
-                "name": incident.title,
-                "body": f"Investigating: {incident.impact_how or incident.title}",
+                # Prefilled from people's text: a bidi control would turn the field around.
+                "name": without_bidi_controls(incident.title),
+                "body": without_bidi_controls(
+                    f"Investigating: {incident.impact_how or incident.title}"
+                ),
             },
             auto_id="sp_publish_%s",
         )

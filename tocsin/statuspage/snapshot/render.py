@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-from .. import markdown
-from ..models import Component, ComponentGroup, Maintenance, Page, PublicIncident, Snapshot
+from .. import markdown, uptime
+from ..models import (
+    COMPONENT_STATUS_RANK,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Maintenance,
+    MaintenanceStatus,
+    Page,
+    PublicIncident,
+    Snapshot,
+)
 from . import feeds
 from . import statuspage_api as api
 
@@ -77,29 +90,7 @@ def render_page(page_id: int) -> None:
             "status": status,
         },
     }
-    rows = "".join(
-        f'<li class="component {escape(c.status)}">{escape(c.name)}'
-        f" <span>{escape(c.get_status_display())}</span></li>"
-        for c in components
-    )
-    active_incidents = "".join(
-        f'<section class="incident"><h2>{escape(i.name)}</h2>'
-        + "".join(
-            f'<div class="update"><strong>{escape(u.get_status_display())}</strong>'
-            f"{markdown.render(u.body)}</div>"
-            for u in sorted(i.updates.all(), key=lambda u: u.display_at, reverse=True)
-        )
-        + "</section>"
-        for i in incidents
-        if i.status != "resolved"
-    )
-    html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(page.name)}</title></head><body>"
-        f'<h1>{escape(page.name)}</h1><p class="banner">{escape(status["description"])}</p>'
-        f'<ul class="components">{rows}</ul>{active_incidents}</body></html>'
-    )
+    html = _index_html(page, url, now, groups, components, incidents, maintenances, status)
     with transaction.atomic():
         for name, body in files.items():
             _store(page, name, json.dumps(body).encode(), JSON)
@@ -116,3 +107,84 @@ def render_page(page_id: int) -> None:
             feeds.feed(page, url, incidents, maintenances, "rss"),
             "application/rss+xml; charset=utf-8",
         )
+
+
+def _with_html(updates) -> list:
+    shown = sorted(updates, key=lambda u: u.display_at, reverse=True)
+    for update in shown:
+        # Sanitised by nh3 in markdown.render: the one place people's HTML is let through.
+        update.html = mark_safe(markdown.render(update.body))  # noqa: S308
+    return shown
+
+
+def _rows(components) -> list[dict]:
+    rows = []
+    for component in components:
+        if component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL:
+            continue
+        bars = uptime.day_bars(component) if component.showcase else []
+        for bar in bars:
+            if bar["uptime"] is not None:
+                bar["percent"] = f"{100 * bar['uptime']:.2f}"
+            if bar["worst"]:
+                bar["worst_label"] = ComponentStatus(bar["worst"]).label
+        rows.append(
+            {
+                "component": component,
+                "bars": bars,
+                "percent": uptime.uptime_percent(component) if component.showcase else None,
+            }
+        )
+    return rows
+
+
+def _index_html(page, url, now, groups, components, incidents, maintenances, status) -> str:
+    """The page: the worst status first, what is going on, the components by group with their
+    90-day uptime, and the last seven days."""
+    worst = max(
+        (c.status for c in components),
+        key=lambda s: COMPONENT_STATUS_RANK.get(s, 0),
+        default=ComponentStatus.OPERATIONAL,
+    )
+    sections = [{"group": None, "rows": _rows([c for c in components if c.group_id is None])}]
+    sections += [
+        {"group": group, "rows": _rows([c for c in components if c.group_id == group.pk])}
+        for group in groups
+    ]
+    visible = {c.pk for c in components}
+    active, recent = [], []
+    for incident in incidents:
+        incident.shown_updates = _with_html(incident.updates.all())
+        incident.impact = api.impact(incident)
+        if incident.status != "resolved":
+            active.append(incident)
+        elif incident.resolved_at and incident.resolved_at >= now - timedelta(days=7):
+            recent.append(incident)
+    current = []
+    for maintenance in maintenances:
+        state = maintenance.status_at(now)
+        if state == MaintenanceStatus.COMPLETED:
+            continue
+        maintenance.status_label = MaintenanceStatus(state).label
+        maintenance.shown_updates = _with_html(maintenance.updates.all())
+        maintenance.shown_components = [c for c in maintenance.components.all() if c.pk in visible]
+        current.append(maintenance)
+    return render_to_string(
+        "statuspage/public/index.html",
+        {
+            "page": page,
+            "base": url,
+            "css": static("statuspage/status.css"),
+            "worst": worst,
+            "worst_label": (
+                "All systems operational"
+                if worst == ComponentStatus.OPERATIONAL
+                else ComponentStatus(worst).label
+            ),
+            "status": status,
+            "sections": [section for section in sections if section["rows"]],
+            "active_incidents": active,
+            "current_maintenances": sorted(current, key=lambda m: m.scheduled_for),
+            "recent": recent,
+        },
+    )
