@@ -9,7 +9,7 @@ from tocsin.schemas import ERRORS, Input, Patch, refuse_nul
 
 from .. import services
 from ..models import Maintenance
-from .schemas import MaintenanceOut, MaintenanceUpdateOut
+from .schemas import MaintenanceUpdateOut, PublicMaintenanceOut
 from .shared import components_in, maintenance_by_code, page_named
 
 router = Router()
@@ -59,14 +59,14 @@ def _fresh(maintenance: Maintenance) -> Maintenance:
     return Maintenance.objects.select_related("page").get(pk=maintenance.pk)
 
 
-@router.get("/status/maintenances", response={200: list[MaintenanceOut], **ERRORS})
+@router.get("/status/maintenances", response={200: list[PublicMaintenanceOut], **ERRORS})
 def list_maintenances(request, filters: Query[PageFilter]):
     """Latest start first."""
     page = page_named(filters.page)
     return list(Maintenance.objects.filter(page=page).select_related("page")[:200])
 
 
-@router.post("/status/maintenances", response={201: MaintenanceOut, **ERRORS})
+@router.post("/status/maintenances", response={201: PublicMaintenanceOut, **ERRORS})
 def schedule_maintenance(request, payload: MaintenanceIn):
     """Also makes one alerting maintenance window per service of its components."""
     page = page_named(payload.page)
@@ -83,12 +83,12 @@ def schedule_maintenance(request, payload: MaintenanceIn):
     return Status(201, _fresh(maintenance))
 
 
-@router.get("/status/maintenances/{code}", response={200: MaintenanceOut, **ERRORS})
+@router.get("/status/maintenances/{code}", response={200: PublicMaintenanceOut, **ERRORS})
 def get_maintenance(request, code: str):
     return _fresh(maintenance_by_code(code))
 
 
-@router.patch("/status/maintenances/{code}", response={200: MaintenanceOut, **ERRORS})
+@router.patch("/status/maintenances/{code}", response={200: PublicMaintenanceOut, **ERRORS})
 def update_maintenance(request, code: str, payload: MaintenancePatch):
     maintenance = maintenance_by_code(code)
     fields = payload.model_dump(exclude_unset=True)
@@ -111,7 +111,7 @@ def post_maintenance_update(request, code: str, payload: MaintenanceUpdateIn):
     return Status(201, update)
 
 
-@router.post("/status/maintenances/{code}/complete", response={200: MaintenanceOut, **ERRORS})
+@router.post("/status/maintenances/{code}/complete", response={200: PublicMaintenanceOut, **ERRORS})
 def complete_maintenance(request, code: str, payload: FinishIn):
     """Done early: its windows end now, its components come back."""
     maintenance = services.complete_early(
@@ -120,7 +120,7 @@ def complete_maintenance(request, code: str, payload: FinishIn):
     return _fresh(maintenance)
 
 
-@router.post("/status/maintenances/{code}/cancel", response={200: MaintenanceOut, **ERRORS})
+@router.post("/status/maintenances/{code}/cancel", response={200: PublicMaintenanceOut, **ERRORS})
 def cancel_maintenance(request, code: str, payload: FinishIn):
     """Before it begins: its windows are removed."""
     maintenance = services.cancel_maintenance(

@@ -164,7 +164,7 @@ class WindowRef(Schema):
     ends_at: datetime
 
 
-class MaintenanceOut(Schema):
+class PublicMaintenanceOut(Schema):
     code: str
     page: str
     name: str
