@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -32,6 +33,19 @@ JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 
 
+API_FILES = (
+    "api/v2/status.json",
+    "api/v2/components.json",
+    "api/v2/incidents.json",
+    "api/v2/incidents/unresolved.json",
+    "api/v2/scheduled-maintenances.json",
+    "api/v2/scheduled-maintenances/upcoming.json",
+    "api/v2/scheduled-maintenances/active.json",
+    "api/v2/summary.json",
+)
+FILES = (*API_FILES, "index.html", "history.html", "history.atom", "history.rss")
+
+
 def _store(page, name, content: bytes, content_type: str) -> None:
     etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
     Snapshot.objects.update_or_create(
@@ -52,7 +66,7 @@ def render_page(page_id: int) -> None:
     groups = list(ComponentGroup.objects.filter(page=page).order_by("position", "pk"))
     components = list(Component.objects.filter(page=page, visible=True).order_by("position", "pk"))
     now = timezone.now()
-    url = "/status/" if page.is_default else f"/status/pages/{page.slug}/"
+    url = page_url(page)
     shown = Prefetch(
         "components", queryset=Component.objects.select_related("group").order_by("position")
     )
@@ -95,6 +109,7 @@ def render_page(page_id: int) -> None:
         for name, body in files.items():
             _store(page, name, json.dumps(body).encode(), JSON)
         _store(page, "index.html", html.encode(), HTML)
+        _store(page, "history.html", _history_html(page, url, incidents, maintenances), HTML)
         _store(
             page,
             "history.atom",
@@ -107,6 +122,86 @@ def render_page(page_id: int) -> None:
             feeds.feed(page, url, incidents, maintenances, "rss"),
             "application/rss+xml; charset=utf-8",
         )
+
+
+def _history_html(page, url, incidents, maintenances) -> bytes:
+    """Every published incident and maintenance, newest first, by month, linked to its page."""
+    tz = ZoneInfo(page.time_zone)
+    now = timezone.now()
+    entries = [
+        {
+            "name": i.name,
+            "link": f"{url}incidents/{i.code}",
+            "at": i.started_at,
+            "state": i.get_status_display(),
+        }
+        for i in incidents
+    ]
+    entries += [
+        {
+            "name": m.name,
+            "link": f"{url}maintenances/{m.code}",
+            "at": m.scheduled_for,
+            "state": MaintenanceStatus(m.status_at(now)).label,
+        }
+        for m in maintenances
+    ]
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    for entry in entries:
+        entry["month"] = entry["at"].astimezone(tz).strftime("%B %Y")
+    return render_to_string(
+        "statuspage/public/history.html",
+        {"page": page, "base": url, "css": static("statuspage/status.css"), "entries": entries},
+    ).encode()
+
+
+def page_url(page) -> str:
+    return "/status/" if page.is_default else f"/status/pages/{page.slug}/"
+
+
+def render_item(page, kind: str, code: str) -> bytes | None:
+    """The permalink page of one published incident or one maintenance, or None.
+
+    One object and its updates: read when asked, not kept as a snapshot, so a page with
+    thousands of past incidents does not re-render them all on every change."""
+    url = page_url(page)
+    shown = Prefetch(
+        "components", queryset=Component.objects.filter(visible=True).order_by("position", "pk")
+    )
+    if kind == "incident":
+        item = (
+            PublicIncident.objects.filter(page=page, code=code, published_at__isnull=False)
+            .prefetch_related("updates", shown)
+            .first()
+        )
+        if item is None:
+            return None
+        state, impact, window = item.get_status_display(), api.impact(item), False
+    else:
+        item = (
+            Maintenance.objects.filter(page=page, code=code)
+            .prefetch_related("updates", shown)
+            .first()
+        )
+        if item is None:
+            return None
+        state = MaintenanceStatus(item.status_at(timezone.now())).label
+        impact, window = None, True
+    return render_to_string(
+        "statuspage/public/item.html",
+        {
+            "page": page,
+            "base": url,
+            "css": static("statuspage/status.css"),
+            "kind": kind,
+            "item": item,
+            "state": state,
+            "impact": impact,
+            "window": window,
+            "components": list(item.components.all()),
+            "updates": _with_html(item.updates.all()),
+        },
+    ).encode()
 
 
 def _with_html(updates) -> list:
