@@ -163,6 +163,27 @@ def cmd_reactions(args) -> int:
     return 0
 
 
+def cmd_statuspage_export(args) -> int:
+    _django()
+    from tocsin.statuspage.models import Page
+    from tocsin.statuspage.snapshot.export import export
+
+    pages = (
+        Page.objects.filter(slug=args.page) if args.page else Page.objects.filter(is_default=True)
+    )
+    page = pages.first()
+    if page is None:
+        print(f"error: no status page {args.page or '(default)'!r}", file=sys.stderr)
+        return 2
+    try:
+        written = export(page, args.directory, base_url=args.base_url)
+    except OSError as error:
+        print(f"error: cannot write {args.directory}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"Exported {page.name!r}: {len(written)} files in {args.directory}")
+    return 0
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -240,6 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reactions", help="print what reacts to each timeline event, in order")
     p.set_defaults(func=cmd_reactions)
+
+    p = sub.add_parser("statuspage", help="the status page: export it as static files")
+    status_sub = p.add_subparsers(dest="statuspage_command", required=True, metavar="ACTION")
+    t = status_sub.add_parser(
+        "export", help="write the whole page (HTML, JSON, feeds, stylesheet) into a directory"
+    )
+    t.add_argument("directory", help="where to write (created if missing)")
+    t.add_argument("--page", help="the page's slug (default: the default page)")
+    t.add_argument(
+        "--base-url",
+        default="/",
+        help="the address the copy is served at, for the JSON and the feeds (default /)",
+    )
+    t.set_defaults(func=cmd_statuspage_export)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

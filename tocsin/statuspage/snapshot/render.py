@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,13 +61,35 @@ def _store(page, name, content: bytes, content_type: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Links:
+    """What a rendered HTML file links to: its page's base and the stylesheet."""
+
+    base: str
+    css: str
+
+
+def served(url: str) -> Links:
+    return Links(url, static("statuspage/status.css"))
+
+
 def render_page(page_id: int) -> None:
-    """Render every public file of the page (index.html, the JSON API)."""
+    """Render every public file of the page (index.html, the JSON API) into its snapshot."""
     page = Page.objects.get(pk=page_id)
+    url = page_url(page)
+    links = served(url)
+    rendered = build(page, url, index_links=links, history_links=links)
+    with transaction.atomic():
+        for name, (content, content_type) in rendered.items():
+            _store(page, name, content, content_type)
+
+
+def build(page, url: str, *, index_links: Links, history_links: Links) -> dict:
+    """Every file of the snapshot by name, as (content, content type); `url` is where the JSON
+    and the feeds say the page is."""
     groups = list(ComponentGroup.objects.filter(page=page).order_by("position", "pk"))
     components = list(Component.objects.filter(page=page, visible=True).order_by("position", "pk"))
     now = timezone.now()
-    url = page_url(page)
     shown = Prefetch(
         "components", queryset=Component.objects.select_related("group").order_by("position")
     )
@@ -104,34 +127,29 @@ def render_page(page_id: int) -> None:
             "status": status,
         },
     }
-    html = _index_html(page, url, now, groups, components, incidents, maintenances, status)
-    with transaction.atomic():
-        for name, body in files.items():
-            _store(page, name, json.dumps(body).encode(), JSON)
-        _store(page, "index.html", html.encode(), HTML)
-        _store(page, "history.html", _history_html(page, url, incidents, maintenances), HTML)
-        _store(
-            page,
-            "history.atom",
-            feeds.feed(page, url, incidents, maintenances, "atom"),
-            "application/atom+xml; charset=utf-8",
-        )
-        _store(
-            page,
-            "history.rss",
-            feeds.feed(page, url, incidents, maintenances, "rss"),
-            "application/rss+xml; charset=utf-8",
-        )
+    html = _index_html(page, index_links, now, groups, components, incidents, maintenances, status)
+    rendered = {name: (json.dumps(body).encode(), JSON) for name, body in files.items()}
+    rendered["index.html"] = (html.encode(), HTML)
+    rendered["history.html"] = (_history_html(page, history_links, incidents, maintenances), HTML)
+    rendered["history.atom"] = (
+        feeds.feed(page, url, incidents, maintenances, "atom"),
+        "application/atom+xml; charset=utf-8",
+    )
+    rendered["history.rss"] = (
+        feeds.feed(page, url, incidents, maintenances, "rss"),
+        "application/rss+xml; charset=utf-8",
+    )
+    return rendered
 
 
-def _history_html(page, url, incidents, maintenances) -> bytes:
+def _history_html(page, links: Links, incidents, maintenances) -> bytes:
     """Every published incident and maintenance, newest first, by month, linked to its page."""
     tz = ZoneInfo(page.time_zone)
     now = timezone.now()
     entries = [
         {
             "name": i.name,
-            "link": f"{url}incidents/{i.code}",
+            "link": f"{links.base}incidents/{i.code}",
             "at": i.started_at,
             "state": i.get_status_display(),
         }
@@ -140,7 +158,7 @@ def _history_html(page, url, incidents, maintenances) -> bytes:
     entries += [
         {
             "name": m.name,
-            "link": f"{url}maintenances/{m.code}",
+            "link": f"{links.base}maintenances/{m.code}",
             "at": m.scheduled_for,
             "state": MaintenanceStatus(m.status_at(now)).label,
         }
@@ -151,7 +169,7 @@ def _history_html(page, url, incidents, maintenances) -> bytes:
         entry["month"] = entry["at"].astimezone(tz).strftime("%B %Y")
     return render_to_string(
         "statuspage/public/history.html",
-        {"page": page, "base": url, "css": static("statuspage/status.css"), "entries": entries},
+        {"page": page, "base": links.base, "css": links.css, "entries": entries},
     ).encode()
 
 
@@ -159,12 +177,12 @@ def page_url(page) -> str:
     return "/status/" if page.is_default else f"/status/pages/{page.slug}/"
 
 
-def render_item(page, kind: str, code: str) -> bytes | None:
+def render_item(page, kind: str, code: str, links: Links | None = None) -> bytes | None:
     """The permalink page of one published incident or one maintenance, or None.
 
     One object and its updates: read when asked, not kept as a snapshot, so a page with
     thousands of past incidents does not re-render them all on every change."""
-    url = page_url(page)
+    links = links or served(page_url(page))
     shown = Prefetch(
         "components", queryset=Component.objects.filter(visible=True).order_by("position", "pk")
     )
@@ -191,8 +209,8 @@ def render_item(page, kind: str, code: str) -> bytes | None:
         "statuspage/public/item.html",
         {
             "page": page,
-            "base": url,
-            "css": static("statuspage/status.css"),
+            "base": links.base,
+            "css": links.css,
             "kind": kind,
             "item": item,
             "state": state,
@@ -233,7 +251,9 @@ def _rows(components) -> list[dict]:
     return rows
 
 
-def _index_html(page, url, now, groups, components, incidents, maintenances, status) -> str:
+def _index_html(
+    page, links: Links, now, groups, components, incidents, maintenances, status
+) -> str:
     """The page: the worst status first, what is going on, the components by group with their
     90-day uptime, and the last seven days."""
     worst = max(
@@ -268,8 +288,8 @@ def _index_html(page, url, now, groups, components, incidents, maintenances, sta
         "statuspage/public/index.html",
         {
             "page": page,
-            "base": url,
-            "css": static("statuspage/status.css"),
+            "base": links.base,
+            "css": links.css,
             "worst": worst,
             "worst_label": (
                 "All systems operational"
