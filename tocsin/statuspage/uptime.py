@@ -100,9 +100,10 @@ def day_bars(component: Component, days: int = 90, today: dt.date | None = None)
     return bars
 
 
-def uptime_percent(component: Component, days: int = 90) -> float | None:
-    """Uptime over the last `days` days in percent, or None when there is no data."""
-    bars = day_bars(component, days)
+def uptime_percent(component: Component, days: int = 90, bars: list | None = None) -> float | None:
+    """Uptime over the last `days` days in percent, or None when there is no data; from `bars`
+    (what `day_bars` gave) when the caller has them already."""
+    bars = day_bars(component, days) if bars is None else bars
     counted = sum(b["seconds"]["counted"] for b in bars)
     if not counted:
         return None

@@ -49,17 +49,45 @@ def serve(request, name: str, slug: str | None = None):
     page = _page(slug)
     if refused := _refused(request, page, is_json):
         return refused
-    snapshot = Snapshot.objects.filter(page=page, name=name).first()
+    snapshot = _snapshot(page, name)
     if snapshot is None and name in FILES:
         render_page(page.pk)  # a fresh install, or a file this version renders first
-        snapshot = Snapshot.objects.filter(page=page, name=name).first()
+        snapshot = _snapshot(page, name)
     if snapshot is None:
         return _not_found(is_json)
-    response = HttpResponse(bytes(snapshot.content), content_type=snapshot.content_type)
-    response["Last-Modified"] = http_date(snapshot.rendered_at.timestamp())
+    etag, rendered_at, content_type, content = snapshot
+    response = HttpResponse(content, content_type=content_type)
+    response["Last-Modified"] = http_date(rendered_at.timestamp())
     if is_json:
         response["Access-Control-Allow-Origin"] = "*"
-    return _cached(request, response, snapshot.etag)
+    return _cached(request, response, etag)
+
+
+# (page, name) -> (etag, rendered_at, content type, content): this process's copy of each file.
+# Every request still asks the database for the file's ETag, so a change is served at once;
+# only the content, which can be hundreds of kilobytes, is read again only when it changed.
+_copies: dict[tuple[int, str], tuple] = {}
+
+
+def _snapshot(page, name):
+    found = (
+        Snapshot.objects.filter(page=page, name=name)
+        .values_list("etag", "rendered_at", "content_type")
+        .first()
+    )
+    if found is None:
+        return None
+    copy = _copies.get((page.pk, name))
+    if copy is None or copy[0] != found[0]:
+        content = Snapshot.objects.filter(page=page, name=name, etag=found[0]).values_list(
+            "content", flat=True
+        )
+        body = content.first()
+        if body is None:  # rendered again between the two reads: serve what is there now
+            return _snapshot(page, name)
+        copy = (*found, bytes(body))
+        _copies[(page.pk, name)] = copy
+    return copy
 
 
 def item(request, kind: str, code: str, slug: str | None = None):
