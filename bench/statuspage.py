@@ -39,7 +39,9 @@ from tocsin.statuspage.models import (
 from tocsin.statuspage.snapshot import render_page
 
 random.seed(7)
-User.objects.create_user(email="admin@bench.example", password=None, role="admin", display_name="Admin")
+User.objects.create_user(
+    email="admin@bench.example", password=None, role="admin", display_name="Admin"
+)
 page = Page.objects.get(is_default=True)
 groups = ComponentGroup.objects.bulk_create(
     ComponentGroup(page=page, name=f"Group {g}", position=g) for g in range(10)

@@ -53,6 +53,17 @@ def _processes_are_marked(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_status_page_copies_from_another_test():
+    """Each test has its own database: a web process's in-memory copies of status page files
+    (tocsin.statuspage.snapshot.copies) must not carry over from the test before."""
+    from tocsin.statuspage.snapshot import copies
+
+    copies.forget()
+    yield
+    copies.forget()
+
+
+@pytest.fixture(autouse=True)
 def _django_already_set_up(monkeypatch):
     """pytest-django has set Django up; `tocsin.cli.main()` setting it up again would point
     logging at the stream pytest captured for that one test, which is closed by the next."""

@@ -97,3 +97,45 @@ def rerendered(monkeypatch) -> list:
     pages = []
     monkeypatch.setattr(snapshot, "rerender_on_commit", lambda page: pages.append(page.slug))
     return pages
+
+
+@pytest.fixture
+def inc_12_published(page, lead, incident, checkout_component, told):
+    """INC-12 published: "Checkout returns errors", Checkout in partial outage."""
+    from tocsin.statuspage.models import ComponentStatus, IncidentStatus
+    from tocsin.statuspage.snapshot import render_page
+
+    public = services.publish(
+        page=page,
+        by=lead,
+        name="Checkout returns errors",
+        status=IncidentStatus.INVESTIGATING,
+        body="Some customers **cannot** pay. <script>alert(1)</script>",
+        component_statuses={checkout_component: ComponentStatus.PARTIAL_OUTAGE},
+        incident=incident,
+    )
+    render_page(page.pk)
+    return public
+
+
+@pytest.fixture
+def card_upgrade(page, admin, card_component, told):
+    """A maintenance on Card processing in three days, an hour long."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tocsin.statuspage.snapshot import render_page
+
+    start = timezone.now() + timedelta(days=3)
+    maintenance = services.schedule(
+        page=page,
+        by=admin,
+        name="Card processor upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[card_component],
+        body="Payments may be slow.",
+    )
+    render_page(page.pk)
+    return maintenance

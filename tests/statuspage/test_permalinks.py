@@ -2,47 +2,23 @@
 and /status/history lists them all; drafts and internal details stay out."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from tocsin.statuspage import services
 from tocsin.statuspage.models import Component, ComponentStatus, IncidentStatus
-from tocsin.statuspage.snapshot import render_page
 
 PARTIAL = ComponentStatus.PARTIAL_OUTAGE
 
 
 @pytest.fixture
-def published(page, lead, incident, checkout_component, told):
-    public = services.publish(
-        page=page,
-        by=lead,
-        name="Checkout returns errors",
-        status=IncidentStatus.INVESTIGATING,
-        body="Some customers **cannot** pay. <script>alert(1)</script>",
-        component_statuses={checkout_component: PARTIAL},
-        incident=incident,
-    )
-    render_page(page.pk)
-    return public
+def published(inc_12_published):
+    return inc_12_published
 
 
 @pytest.fixture
-def sunday(page, admin, card_component, told):
-    start = timezone.now() + timedelta(days=3)
-    maintenance = services.schedule(
-        page=page,
-        by=admin,
-        name="Card processor upgrade",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[card_component],
-        body="Payments may be slow.",
-    )
-    render_page(page.pk)
-    return maintenance
+def sunday(card_upgrade):
+    return card_upgrade
 
 
 def test_the_shortlink_of_a_published_incident_is_its_page(client, published, incident):

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from tocsin.statuspage.models import Component, Page
-from tocsin.statuspage.snapshot import render_page
+from tocsin.statuspage.snapshot import copies, render_page
+from tocsin.statuspage.snapshot.render import _store, build, served
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +132,21 @@ def test_the_page_shows_components_by_group_with_their_uptime_and_the_feeds(clie
     assert "% uptime over 90 days" in html
     assert 'href="/status/history.atom"' in html and 'href="/status/subscribe"' in html
     assert "<script" not in html
+
+
+def test_a_render_in_another_process_is_served_once_the_copy_is_no_longer_fresh(client, page):
+    Component.objects.create(page=page, name="Checkout")
+    render_page(page.pk)
+    assert client.get("/status/api/v2/status.json").json()["status"]["indicator"] == "none"
+    # Another process renders (stores the files without touching this process's copies) ...
+    Component.objects.filter(page=page).update(status="major_outage")
+    links = served("/status/")
+    for name, (content, content_type) in build(
+        page, "/status/", index_links=links, history_links=links
+    ).items():
+        _store(page, name, content, content_type)
+    # ... this one serves its fresh copy once more, and the new file once it is not fresh.
+    assert client.get("/status/api/v2/status.json").json()["status"]["indicator"] == "none"
+    for copy in copies._files.values():
+        copy.checked -= copies.FRESH
+    assert client.get("/status/api/v2/status.json").json()["status"]["indicator"] == "critical"

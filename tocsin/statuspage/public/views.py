@@ -9,16 +9,20 @@ from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.http import http_date
 
 from ..models import Page, Snapshot
-from ..snapshot import render_page
+from ..snapshot import copies, render_page
 from ..snapshot.render import FILES, render_item
 
 CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400"
 
 
-def _page(slug):
+def _load_page(slug):
     if slug is None:
         return Page.objects.filter(is_default=True).first()
     return Page.objects.filter(slug=slug).first()
+
+
+def _page(slug):
+    return copies.page(slug, _load_page)
 
 
 def _refused(request, page, is_json):
@@ -55,39 +59,21 @@ def serve(request, name: str, slug: str | None = None):
         snapshot = _snapshot(page, name)
     if snapshot is None:
         return _not_found(is_json)
-    etag, rendered_at, content_type, content = snapshot
-    response = HttpResponse(content, content_type=content_type)
-    response["Last-Modified"] = http_date(rendered_at.timestamp())
+    response = HttpResponse(snapshot.content, content_type=snapshot.content_type)
+    response["Last-Modified"] = http_date(snapshot.rendered_at.timestamp())
     if is_json:
         response["Access-Control-Allow-Origin"] = "*"
-    return _cached(request, response, etag)
-
-
-# (page, name) -> (etag, rendered_at, content type, content): this process's copy of each file.
-# Every request still asks the database for the file's ETag, so a change is served at once;
-# only the content, which can be hundreds of kilobytes, is read again only when it changed.
-_copies: dict[tuple[int, str], tuple] = {}
+    return _cached(request, response, snapshot.etag)
 
 
 def _snapshot(page, name):
-    found = (
-        Snapshot.objects.filter(page=page, name=name)
-        .values_list("etag", "rendered_at", "content_type")
-        .first()
+    rows = Snapshot.objects.filter(page=page, name=name)
+    return copies.file(
+        page.pk,
+        name,
+        lambda: rows.values_list("etag", "rendered_at", "content_type").first(),
+        lambda etag: rows.filter(etag=etag).values_list("content", flat=True).first(),
     )
-    if found is None:
-        return None
-    copy = _copies.get((page.pk, name))
-    if copy is None or copy[0] != found[0]:
-        content = Snapshot.objects.filter(page=page, name=name, etag=found[0]).values_list(
-            "content", flat=True
-        )
-        body = content.first()
-        if body is None:  # rendered again between the two reads: serve what is there now
-            return _snapshot(page, name)
-        copy = (*found, bytes(body))
-        _copies[(page.pk, name)] = copy
-    return copy
 
 
 def item(request, kind: str, code: str, slug: str | None = None):

@@ -28,7 +28,7 @@ from ..models import (
     PublicIncident,
     Snapshot,
 )
-from . import feeds
+from . import copies, feeds
 from . import statuspage_api as api
 
 JSON = "application/json"
@@ -83,6 +83,7 @@ def render_page(page_id: int) -> None:
     with transaction.atomic():
         for name, (content, content_type) in rendered.items():
             _store(page, name, content, content_type)
+    copies.forget(page.pk)
 
 
 def build(page, url: str, *, index_links: Links, history_links: Links) -> dict:
