@@ -61,3 +61,20 @@ def test_roll_up_stores_the_day_and_is_used_afterwards(component):
 def test_no_data_gives_no_percentage(component):
     with time_machine.travel(dt.datetime(2026, 2, 20, tzinfo=dt.UTC), tick=False):
         assert uptime_percent(component, days=5) is None
+
+
+def test_the_worker_rolls_up_yesterday_every_hour_for_every_component(component):
+    from tocsin.worker import periodic_jobs
+
+    other = Component.objects.create(page=component.page, name="Card processing", created_at=D0)
+    (job,) = [j for j in periodic_jobs() if j.name == "status page: uptime of yesterday"]
+    assert job.every == 3600
+    change(component, "partial_outage", dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
+    with time_machine.travel(dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC), tick=False):
+        job.run()
+        job.run()  # every hour of the day: the same row, written again
+    rolled = {u.component_id: u for u in UptimeDay.objects.filter(day=dt.date(2026, 3, 2))}
+    assert set(rolled) == {component.pk, other.pk}
+    assert rolled[component.pk].partial_outage_seconds == 12 * 3600
+    assert rolled[other.pk].partial_outage_seconds == 0
+    assert UptimeDay.objects.filter(day=dt.date(2026, 3, 3)).count() == 0  # today is not done
