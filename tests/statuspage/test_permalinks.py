@@ -7,6 +7,7 @@ import pytest
 
 from tocsin.statuspage import services
 from tocsin.statuspage.models import Component, ComponentStatus, IncidentStatus
+from tocsin.statuspage.snapshot import render_page
 
 PARTIAL = ComponentStatus.PARTIAL_OUTAGE
 
@@ -126,3 +127,13 @@ def test_rendering_writes_exactly_the_files_the_page_serves(published, page):
     from tocsin.statuspage.snapshot.render import FILES
 
     assert set(page.snapshots.values_list("name", flat=True)) == set(FILES)
+
+
+def test_a_resolved_incident_keeps_its_impact_everywhere(client, published, lead, page, told):
+    services.resolve_public_incident(public_incident=published, by=lead, body="Fixed.")
+    render_page(page.pk)
+    published.refresh_from_db()
+    assert services.impact(published) == "major"  # what it was, not what is now
+    listed = client.get("/status/api/v2/incidents.json").json()["incidents"][0]
+    assert listed["status"] == "resolved" and listed["impact"] == "major"
+    assert "Impact: major" in client.get(f"/status/incidents/{published.code}").content.decode()

@@ -6,6 +6,7 @@ it), `proposals` (what each severity proposes); `common` is what they share. Cal
 from here.
 """
 
+from ..impact import impact
 from .components import (
     create_component,
     create_group,
@@ -19,7 +20,6 @@ from .components import (
 from .incidents import (
     AlreadyPublished,
     delete_public_incident,
-    impact,
     post_update,
     publish,
     publish_draft,

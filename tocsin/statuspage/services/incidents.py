@@ -21,7 +21,6 @@ from tocsin.incidents.services import record
 
 from ..markdown import plain
 from ..models import (
-    COMPONENT_STATUS_RANK,
     Component,
     ComponentStatus,
     Impact,
@@ -43,12 +42,7 @@ from .common import (
     tell_subscribers_of_update,
 )
 
-# The impact a component status means for the incident (Statuspage's impact values).
-IMPACT_OF_STATUS = {
-    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
-    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
-    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
-}
+# The statuses an incident may set its components to (maintenance is a maintenance's).
 INCIDENT_COMPONENT_STATUSES = [
     status for status in ComponentStatus.values if status != ComponentStatus.UNDER_MAINTENANCE
 ]
@@ -61,31 +55,6 @@ class AlreadyPublished(Conflict):
     def __init__(self, message: str, *, public_incident: PublicIncident):
         super().__init__(message, field="incident")
         self.public_incident = public_incident
-
-
-def _worst(statuses) -> str | None:
-    statuses = [s for s in statuses if s]
-    if not statuses:
-        return None
-    return max(statuses, key=lambda s: COMPONENT_STATUS_RANK[ComponentStatus(s)])
-
-
-def impact(public_incident: PublicIncident) -> str:
-    """The override if set; else from its components: the worst status they are in now (while
-    it is unresolved) or the worst its updates set (once resolved). Degraded performance is
-    minor, a partial outage major, a major outage critical."""
-    if public_incident.impact_override:
-        return public_incident.impact_override
-    if public_incident.status == IncidentStatus.RESOLVED:
-        statuses = [
-            entry.get("new_status")
-            for update in public_incident.updates.all()
-            for entry in update.affected_components or []
-        ]
-    else:
-        statuses = [component.status for component in public_incident.components.all()]
-    worst = _worst(s for s in statuses if s in ComponentStatus.values)
-    return IMPACT_OF_STATUS.get(worst, Impact.NONE)
 
 
 def _component_statuses(page: Page, component_statuses) -> dict[Component, str]:

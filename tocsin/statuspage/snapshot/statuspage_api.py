@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from .. import impact as impacts
 from ..models import COMPONENT_STATUS_RANK, ComponentStatus
-
-INDICATORS = {
-    "none": "All Systems Operational",
-    "minor": "Minor Service Outage",
-    "major": "Partial System Outage",
-    "critical": "Major System Outage",
-    "maintenance": "Service Under Maintenance",
-}
-_INDICATOR_OF = {
-    ComponentStatus.DEGRADED_PERFORMANCE: "minor",
-    ComponentStatus.PARTIAL_OUTAGE: "major",
-    ComponentStatus.MAJOR_OUTAGE: "critical",
-    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
-}
 
 
 def iso(value, tz) -> str | None:
@@ -90,30 +77,13 @@ def components_json(page, groups, components) -> list[dict]:
 
 
 def status_json(components, active_maintenance: bool) -> dict:
-    worst = max(
-        (c.status for c in components),
-        key=lambda s: COMPONENT_STATUS_RANK.get(s, 0),
-        default=ComponentStatus.OPERATIONAL,
+    indicator, description = impacts.indicator(
+        [c.status for c in components], active_maintenance=active_maintenance
     )
-    indicator = _INDICATOR_OF.get(worst, "none")
-    if indicator == "none" and active_maintenance:
-        indicator = "maintenance"
-    return {"indicator": indicator, "description": INDICATORS[indicator]}
+    return {"indicator": indicator, "description": description}
 
 
-_IMPACT_OF = {
-    ComponentStatus.DEGRADED_PERFORMANCE: "minor",
-    ComponentStatus.PARTIAL_OUTAGE: "major",
-    ComponentStatus.MAJOR_OUTAGE: "critical",
-}
-_IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
-
-
-def impact(incident) -> str:
-    if incident.impact_override:
-        return incident.impact_override
-    found = [_IMPACT_OF.get(c.status, "none") for c in incident.components.all()]
-    return max(found, key=_IMPACT_RANK.__getitem__, default="none")
+impact = impacts.impact
 
 
 def _component_short(c, page, tz) -> dict:

@@ -14,11 +14,9 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
+from .. import impact as impacts
 from ..models import (
-    COMPONENT_STATUS_RANK,
     Component,
-    ComponentStatus,
-    Impact,
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
@@ -27,19 +25,6 @@ from ..models import (
 )
 from . import links
 
-# The page's status as Statuspage's `status_indicator` and `status_description` say it.
-INDICATORS = {
-    ComponentStatus.OPERATIONAL: ("none", "All Systems Operational"),
-    ComponentStatus.UNDER_MAINTENANCE: ("maintenance", "Service Under Maintenance"),
-    ComponentStatus.DEGRADED_PERFORMANCE: ("minor", "Minor Service Outage"),
-    ComponentStatus.PARTIAL_OUTAGE: ("major", "Partial System Outage"),
-    ComponentStatus.MAJOR_OUTAGE: ("critical", "Major System Outage"),
-}
-IMPACT_OF = {
-    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
-    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
-    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
-}
 # Statuspage's impact of a scheduled maintenance.
 MAINTENANCE_IMPACT = "maintenance"
 
@@ -55,13 +40,9 @@ def documentation_url() -> str:
     return settings.BASE_URL + "/docs/statuspage.md"
 
 
-def _worst(statuses) -> str:
-    return max(statuses, key=lambda s: COMPONENT_STATUS_RANK.get(s, 0), default="operational")
-
-
 def page_part(page: Page) -> dict:
     statuses = page.components.filter(visible=True).values_list("status", flat=True)
-    indicator, description = INDICATORS.get(_worst(statuses), INDICATORS["operational"])
+    indicator, description = impacts.indicator(statuses)
     return {"id": page.code, "status_indicator": indicator, "status_description": description}
 
 
@@ -89,13 +70,6 @@ def component(c: Component) -> dict:
         "group": False,
         "only_show_if_degraded": c.only_show_if_degraded,
     }
-
-
-def _impact(incident: PublicIncident, components: list[Component]) -> str:
-    if incident.impact_override:
-        return incident.impact_override
-    worst = _worst([c.status for c in components])
-    return IMPACT_OF.get(worst, Impact.NONE)
 
 
 def _update(update, *, incident_code: str) -> dict:
@@ -143,7 +117,7 @@ def incident_part(incident: PublicIncident) -> dict:
         "updated_at": iso(incident.updated_at),
         "monitoring_at": iso(incident.monitoring_at),
         "resolved_at": iso(incident.resolved_at),
-        "impact": _impact(incident, components),
+        "impact": impacts.impact(incident),
         "shortlink": links.incident_url(incident.page, incident.code),
         **_postmortem_and_schedule(),
         "impact_override": incident.impact_override or None,
