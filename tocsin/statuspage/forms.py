@@ -320,3 +320,36 @@ class ProposedStatusForm(forms.Form):
     def table(self) -> dict:
         """{severity: status or ""}"""
         return {s: self.cleaned_data.get(f"severity-{s.key}") or "" for s in self.severities}
+
+
+class PageForm(forms.Form):
+    """A status page's settings. `is_default` only ever makes a page the default: the default
+    page moves to another page, never to none."""
+
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "Status"}))
+    slug = forms.CharField(
+        max_length=50,
+        help_text="Its address, /status/pages/<slug>/: lower-case letters, digits and dashes.",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    public = forms.BooleanField(
+        required=False, help_text="Readable without signing in; otherwise only by signed-in users."
+    )
+    time_zone = forms.CharField(
+        max_length=64, help_text="The IANA time zone its dates are shown in, e.g. Europe/Paris."
+    )
+    show_incident_numbers = forms.BooleanField(
+        required=False, help_text="Show the internal incident number (INC-12) on public incidents."
+    )
+    show_authors = forms.BooleanField(
+        required=False, help_text="Show the name of who wrote each public update."
+    )
+    is_default = forms.BooleanField(
+        required=False, label="Default page", help_text="Served at /status/."
+    )
+
+    def settings(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data["is_default"]:
+            data.pop("is_default")  # unticked leaves it as it is
+        return data

@@ -2,8 +2,8 @@
 
 Split by job: `components` (groups, components, their order and status), `incidents` (public
 incidents and their updates), `maintenance` (scheduled maintenance and the clock that moves
-it), `proposals` (what each severity proposes); `common` is what they share. Callers import
-from here.
+it), `pages` (the pages' own settings), `proposals` (what each severity proposes); `common`
+is what they share. Callers import from here.
 """
 
 from ..impact import impact
@@ -35,6 +35,7 @@ from .maintenance import (
     schedule,
     update_maintenance,
 )
+from .pages import create_page, update_page
 from .proposals import set_proposed_status
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "complete_early",
     "create_component",
     "create_group",
+    "create_page",
     "delete_component",
     "delete_group",
     "delete_public_incident",
@@ -61,5 +63,6 @@ __all__ = [
     "update_component",
     "update_group",
     "update_maintenance",
+    "update_page",
     "update_public_incident",
 ]

@@ -95,14 +95,15 @@ def build(page, url: str, *, index_links: Links, history_links: Links) -> dict:
     shown = Prefetch(
         "components", queryset=Component.objects.select_related("group").order_by("position")
     )
+    updates = _updates(page)
     incidents = list(
         PublicIncident.objects.filter(page=page, published_at__isnull=False)
-        .prefetch_related("updates", shown)
+        .prefetch_related(*updates, shown)
         .order_by("-started_at", "-pk")
     )
     maintenances = list(
         Maintenance.objects.filter(page=page)
-        .prefetch_related("updates", shown)
+        .prefetch_related(*updates, shown)
         .order_by("-scheduled_for", "-pk")
     )
     inc = [api.incident_json(page, i, url) for i in incidents]
@@ -151,6 +152,7 @@ def _history_html(page, links: Links, incidents, maintenances) -> bytes:
     entries = [
         {
             "name": i.name,
+            "reference": reference(page, i),
             "link": f"{links.base}incidents/{i.code}",
             "at": i.started_at,
             "state": i.get_status_display(),
@@ -169,10 +171,17 @@ def _history_html(page, links: Links, incidents, maintenances) -> bytes:
     entries.sort(key=lambda e: e["at"], reverse=True)
     for entry in entries:
         entry["month"] = entry["at"].astimezone(tz).strftime("%B %Y")
-    return render_to_string(
+    return _render(
+        page,
         "statuspage/public/history.html",
         {"page": page, "base": links.base, "css": links.css, "entries": entries},
     ).encode()
+
+
+def _render(page, template: str, context: dict) -> str:
+    """A public template, its times shown in the page's time zone."""
+    with timezone.override(ZoneInfo(page.time_zone)):
+        return render_to_string(template, context)
 
 
 def page_url(page) -> str:
@@ -191,7 +200,7 @@ def render_item(page, kind: str, code: str, links: Links | None = None) -> bytes
     if kind == "incident":
         item = (
             PublicIncident.objects.filter(page=page, code=code, published_at__isnull=False)
-            .prefetch_related("updates", shown)
+            .prefetch_related(*_updates(page), shown)
             .first()
         )
         if item is None:
@@ -200,14 +209,15 @@ def render_item(page, kind: str, code: str, links: Links | None = None) -> bytes
     else:
         item = (
             Maintenance.objects.filter(page=page, code=code)
-            .prefetch_related("updates", shown)
+            .prefetch_related(*_updates(page), shown)
             .first()
         )
         if item is None:
             return None
         state = MaintenanceStatus(item.status_at(timezone.now())).label
         impact, window = None, True
-    return render_to_string(
+    return _render(
+        page,
         "statuspage/public/item.html",
         {
             "page": page,
@@ -219,16 +229,39 @@ def render_item(page, kind: str, code: str, links: Links | None = None) -> bytes
             "impact": impact,
             "window": window,
             "components": list(item.components.all()),
-            "updates": _with_html(item.updates.all()),
+            "reference": reference(page, item) if kind == "incident" else "",
+            "updates": _with_html(page, item.updates.all()),
         },
     ).encode()
 
 
-def _with_html(updates) -> list:
+def _updates(page) -> tuple[str, ...]:
+    """An incident's or a maintenance's updates, with their authors when the page shows them."""
+    if page.show_authors:
+        return ("updates", "updates__author")
+    return ("updates",)
+
+
+def reference(page, incident) -> str:
+    """The internal incident's number (INC-12), when the page chose to show it."""
+    if page.show_incident_numbers and incident.incident_id:
+        return f"INC-{incident.incident_id}"
+    return ""
+
+
+def author(page, update) -> str:
+    """Who wrote an update, when the page chose to show it."""
+    if page.show_authors and update.author_id:
+        return update.author.get_full_name() or update.author.username
+    return ""
+
+
+def _with_html(page, updates) -> list:
     shown = sorted(updates, key=lambda u: u.display_at, reverse=True)
     for update in shown:
         # Sanitised by nh3 in markdown.render: the one place people's HTML is let through.
         update.html = mark_safe(markdown.render(update.body))  # noqa: S308
+        update.author_name = author(page, update)
     return shown
 
 
@@ -288,7 +321,8 @@ def _index_html(
             recent.append(incident)
         else:
             continue  # not on the page: its history and permalink show it
-        incident.shown_updates = _with_html(incident.updates.all())
+        incident.shown_updates = _with_html(page, incident.updates.all())
+        incident.reference = reference(page, incident)
         incident.impact = api.impact(incident)
     current = []
     for maintenance in maintenances:
@@ -296,10 +330,11 @@ def _index_html(
         if state == MaintenanceStatus.COMPLETED:
             continue
         maintenance.status_label = MaintenanceStatus(state).label
-        maintenance.shown_updates = _with_html(maintenance.updates.all())
+        maintenance.shown_updates = _with_html(page, maintenance.updates.all())
         maintenance.shown_components = [c for c in maintenance.components.all() if c.pk in visible]
         current.append(maintenance)
-    return render_to_string(
+    return _render(
+        page,
         "statuspage/public/index.html",
         {
             "page": page,

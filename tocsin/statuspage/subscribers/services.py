@@ -227,6 +227,18 @@ def subscribe_webhook(
     return subscriber, secret
 
 
+def subscribers_of(*, page: Page, by) -> list[Subscriber]:
+    """Who subscribed to the page, newest first (admins: addresses are personal)."""
+    permissions.ensure_manages_status_pages(by, action="see who subscribed to a status page")
+    return list(page.subscribers.prefetch_related("components").order_by("-created_at", "-id"))
+
+
+def count(*, page: Page) -> dict[str, int]:
+    """How many subscribers the page has: confirmed, and waiting to confirm."""
+    unconfirmed = page.subscribers.filter(confirmed_at__isnull=True).count()
+    return {"confirmed": page.subscribers.count() - unconfirmed, "unconfirmed": unconfirmed}
+
+
 def remove_subscriber(*, subscriber: Subscriber, by) -> None:
     """An admin removes a subscriber, as if it had unsubscribed."""
     permissions.ensure_manages_status_pages(by, action="manage a status page's subscribers")

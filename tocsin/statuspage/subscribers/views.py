@@ -98,6 +98,8 @@ def subscribe(request, slug: str | None = None):
     email = request.POST.get("email", "") if request.method == "POST" else ""
     chosen = request.POST.getlist("components") if request.method == "POST" else []
     error = None
+    if request.method == "POST" and "webhook_url" in request.POST:
+        return _subscribe_webhook(request, page, chosen)
     if request.method == "POST":
         try:
             components = services.components_by_code(page, chosen)
@@ -124,6 +126,35 @@ def subscribe(request, slug: str | None = None):
         "error": error,
     }
     return _render(request, "subscribe.html", context, status=422 if error else 200)
+
+
+def _subscribe_webhook(request, page: Page, chosen: list[str]):
+    """A visitor's webhook: confirmed at once (no inbox to confirm from); its secret and its
+    unsubscribe link are shown this once."""
+    url = request.POST.get("webhook_url", "")
+    try:
+        subscriber, secret = services.subscribe_webhook(
+            page=page,
+            url=url,
+            components=services.components_by_code(page, chosen),
+            ip=client_address(request) or "",
+        )
+    except DomainError as refused:
+        if _wants_json(request) or isinstance(refused, TooManyRequests):
+            return _refused(request, refused, page)
+        context = {
+            "page": page,
+            "webhook_url": url,
+            "rows": _component_rows(page, set(chosen)),
+            "webhook_error": refused,
+        }
+        return _render(request, "subscribe.html", context, status=refused.status)
+    unsubscribe = links.unsubscribe_url(subscriber)
+    if _wants_json(request):
+        body = {"id": subscriber.code, "secret": secret, "unsubscribe": unsubscribe}
+        return _private(JsonResponse(body, status=201))
+    context = {"page": page, "subscriber": subscriber, "secret": secret, "unsubscribe": unsubscribe}
+    return _private(_render(request, "webhook_subscribed.html", context, status=201))
 
 
 @never_cache

@@ -3,10 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.accounts.permissions import may_manage_status_pages
-from tocsin.errors import PermissionDenied
+from tocsin.errors import DomainError, PermissionDenied
 
 from ..models import Subscriber
 from .shared import action, page_of, refuse, url_for
@@ -19,24 +19,63 @@ def _subscriber_services():
     return services
 
 
-@login_required
-@require_GET
-def subscriber_list(request):
-    page = page_of(request)
-    subscribers = page.subscribers.prefetch_related("components").order_by("-created_at", "-id")
+def _list(request, page, *, status: int = 200, **more):
+    services = _subscriber_services()
     may_manage = may_manage_status_pages(request.user)
+    counted = services.count(page=page)
     return render(
         request,
         "statuspage/manage/subscribers.html",
         {
             "page": page,
-            "confirmed_count": subscribers.filter(confirmed_at__isnull=False).count(),
-            "unconfirmed_count": subscribers.filter(confirmed_at__isnull=True).count(),
+            "confirmed_count": counted["confirmed"],
+            "unconfirmed_count": counted["unconfirmed"],
             # Addresses are personal: listed for who manages them, counted for everyone else.
-            "subscribers": subscribers[:200] if may_manage else [],
+            "subscribers": services.subscribers_of(page=page, by=request.user)[:200]
+            if may_manage
+            else [],
             "may_manage": may_manage,
+            "components": page.components.filter(visible=True).order_by("position", "pk"),
+            **more,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def subscriber_list(request):
+    return _list(request, page_of(request))
+
+
+@login_required
+@require_POST
+def subscriber_add_webhook(request):
+    """An admin subscribes a URL; its secret is shown on the answer, this once (never kept in
+    a message or the session)."""
+    page = page_of(request)
+    services = _subscriber_services()
+    url = request.POST.get("url", "")
+    chosen = request.POST.getlist("components")
+    try:
+        subscriber, secret = services.subscribe_webhook(
+            page=page,
+            url=url,
+            components=services.components_by_code(page, chosen),
+            by=request.user,
+        )
+    except PermissionDenied as error:
+        refuse(error)
+    except DomainError as error:
+        return _list(request, page, status=422, webhook_error=error, webhook_url=url)
+    created = {
+        "subscriber": subscriber,
+        "secret": secret,
+        "unsubscribe": services.links.unsubscribe_url(subscriber),
+    }
+    response = _list(request, page, status=201, created=created)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

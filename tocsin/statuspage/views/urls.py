@@ -2,10 +2,21 @@
 
 from django.urls import path
 
-from . import components, incident_page, incidents, maintenance, overview, proposals, subscribers
+from . import (
+    components,
+    incident_page,
+    incidents,
+    maintenance,
+    overview,
+    pages,
+    proposals,
+    subscribers,
+)
 
 urlpatterns = [
     path("", overview.overview, name="statuspage-overview"),
+    path("settings/", pages.page_settings, name="statuspage-settings"),
+    path("pages/new/", pages.page_create, name="statuspage-page-create"),
     path("components/", components.component_list, name="statuspage-components"),
     path("components/new/", components.component_create, name="statuspage-component-create"),
     path("components/<str:code>/", components.component_edit, name="statuspage-component-edit"),
@@ -84,6 +95,11 @@ urlpatterns = [
         name="statuspage-maintenance-cancel",
     ),
     path("subscribers/", subscribers.subscriber_list, name="statuspage-subscribers"),
+    path(
+        "subscribers/webhooks/",
+        subscribers.subscriber_add_webhook,
+        name="statuspage-subscriber-webhook",
+    ),
     path(
         "subscribers/export.csv", subscribers.subscriber_export, name="statuspage-subscribers-csv"
     ),
