@@ -5,7 +5,8 @@ severity proposes.
 Handlers parse, look up, call one service in `statuspage.services` and serialize; who may do
 what is decided there. One module a job: `components` (groups, components, order, status),
 `incidents`, `maintenance`, `pages`, `proposals`, `subscribers`; `schemas` is what they answer
-with, `shared` the look-ups of what a request names. Operation ids are `tocsin_statuspage_api_<function>`.
+with, `shared` the look-ups of what a request names. Operation ids are
+`tocsin_statuspage_api_<function>`.
 """
 
 from ninja import Router
