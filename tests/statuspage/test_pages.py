@@ -243,3 +243,16 @@ def test_who_is_not_an_admin_reads_the_settings_but_changes_nothing(signed_in, p
         == 403
     )
     assert _settings(page) == before and Page.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "history", "history.atom", "history.rss", "subscribe", "incidents/{code}"],
+)
+def test_a_page_that_needs_sign_in_keeps_all_of_it_private(api_as, admin, client, published, path):
+    api_as(admin).patch(f"/status/pages/{published.page.slug}", {"public": False})
+    render_page(published.page_id)
+    response = client.get("/status/" + path.format(code=published.code))
+    assert response.status_code == 302 and "/login" in response["Location"]
+    client.force_login(admin)
+    assert client.get("/status/" + path.format(code=published.code)).status_code == 200

@@ -202,3 +202,19 @@ def test_a_visitors_internal_url_is_refused(client, page, settings):
     )
     assert as_json.status_code == 422 and as_json.json()["error"]["field"] == "url"
     assert not Subscriber.objects.exists()
+
+
+def test_a_visitors_webhooks_are_rate_limited_per_client(client, page):
+    from tocsin.statuspage.subscribers import limits
+
+    for n in range(limits.PER_CLIENT.requests):
+        url = f"https://hooks.example.net/{n}"
+        assert client.post("/status/subscribe", {"webhook_url": url}).status_code == 201
+    refused = client.post(
+        "/status/subscribe",
+        {"webhook_url": "https://hooks.example.net/one-more"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert "Retry-After" in refused
+    assert Subscriber.objects.count() == limits.PER_CLIENT.requests
