@@ -7,6 +7,9 @@ from tocsin.alerting import intake
 from tocsin.api import api, not_found
 
 urlpatterns = [
+    # The status page first: the public page is the address that takes the most traffic when
+    # something is down, and each pattern tried before it costs every request.
+    path("", include("tocsin.statuspage.urls")),
     path("admin/", admin.site.urls),
     # The API first: its /integrations/<id>/rotate-token would otherwise look like an intake
     # URL; every other integrations/<token>/<kind> falls through the API to the intake.
@@ -20,7 +23,6 @@ urlpatterns = [
     path("", include("tocsin.oncall.urls")),
     path("", include("tocsin.notify.urls")),
     path("", include("tocsin.webhooks.urls")),
-    path("", include("tocsin.statuspage.urls")),
     path("", include("tocsin.pages.urls")),
     path("docs/", RedirectView.as_view(url="/docs/index.md"), name="docs"),
     path("docs/<path:page>", manual.doc_page, name="doc-page"),

@@ -19,6 +19,7 @@ NULLABLE = {
     "/api/v1/status/components/{code}": {"group", "start_date"},
     "/api/v1/status/incidents/{code}": set(),
     "/api/v1/status/maintenances/{code}": {"remind_before_minutes"},
+    "/api/v1/status/pages/{slug}": set(),
 }
 
 

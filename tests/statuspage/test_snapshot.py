@@ -150,3 +150,51 @@ def test_a_render_in_another_process_is_served_once_the_copy_is_no_longer_fresh(
     for copy in copies._files.values():
         copy.checked -= copies.FRESH
     assert client.get("/status/api/v2/status.json").json()["status"]["indicator"] == "critical"
+
+
+def test_a_page_with_many_past_incidents_still_shows_each_where_it_belongs(client, page):
+    """Only the newest incidents are read with their updates when the page is rendered; an old
+    one that is still open is on the page with its update, and every one is in the history."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tocsin.statuspage.models import IncidentUpdate, PublicIncident
+    from tocsin.statuspage.snapshot.render import DETAILED
+
+    now = timezone.now()
+    old_open = PublicIncident.objects.create(
+        page=page,
+        name="Still open from long ago",
+        status="monitoring",
+        started_at=now - timedelta(days=400),
+        published_at=now - timedelta(days=400),
+    )
+    IncidentUpdate.objects.create(incident=old_open, status="monitoring", body="Still watching.")
+    for n in range(DETAILED + 5):
+        at = now - timedelta(days=10, hours=n)
+        past = PublicIncident.objects.create(
+            page=page,
+            name=f"Past {n}",
+            status="resolved",
+            started_at=at,
+            published_at=at,
+            resolved_at=at + timedelta(hours=1),
+        )
+        IncidentUpdate.objects.create(incident=past, status="resolved", body=f"Fixed {n}.")
+    render_page(page.pk)
+    html = client.get("/status/").content.decode()
+    assert "Still open from long ago" in html and "Still watching." in html
+    unresolved = client.get("/status/api/v2/incidents/unresolved.json").json()["incidents"]
+    assert [i["incident_updates"][0]["body"] for i in unresolved] == ["Still watching."]
+    listed = client.get("/status/api/v2/incidents.json").json()["incidents"]
+    assert len(listed) == 50 and listed[0]["name"] == "Past 0"
+    assert all(i["incident_updates"] for i in listed)
+    history = client.get("/status/history").content.decode()
+    assert all(f"Past {n}<" in history for n in range(DETAILED + 5))
+    oldest = PublicIncident.objects.get(name=f"Past {DETAILED + 4}")
+    assert (
+        f"Fixed {DETAILED + 4}." in client.get(f"/status/incidents/{oldest.code}").content.decode()
+    )
+    atom = client.get("/status/history.atom").content.decode()
+    assert "Fixed 0." in atom and atom.count("<entry>") == 100

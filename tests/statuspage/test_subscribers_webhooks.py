@@ -243,3 +243,55 @@ def test_the_unsubscribe_link_in_a_delivery_unsubscribes_the_webhook(
     assert client.post(path).status_code == 200
 
     assert not Subscriber.objects.filter(pk=subscriber.pk).exists()
+
+
+# Statuspage's component_update webhook, as its documentation shows it.
+COMPONENT_UPDATE_FIELDS = {"created_at", "new_status", "old_status", "id", "component_id"}
+
+
+def test_a_component_status_change_reaches_its_webhook_subscribers_as_component_update(
+    receiver, status_page, components, admin
+):
+    from tocsin.statuspage import services as statuspage
+
+    checkout = components["Checkout"]
+    hook(receiver, status_page, "/checkout", components=[checkout])
+    hook(receiver, status_page, "/everything")
+    hook(receiver, status_page, "/api-only", components=[components["API"]])
+    Subscriber.objects.create(
+        page=status_page, kind="email", email="ops@example.net", confirmed_at=timezone.now()
+    )
+
+    statuspage.set_component_status(component=checkout, status="major_outage", by=admin)
+    report = deliver()
+
+    assert (report.sent, report.failed) == (2, 0)  # not the API's hook, not the e-mail
+    assert {d.path for d in receiver.deliveries} == {"/checkout", "/everything"}
+    for delivery in receiver.deliveries:
+        assert delivery.verified
+        assert delivery.headers["X-Tocsin-Event"] == "statuspage.component_update"
+        body = delivery.json
+        assert set(body) == {"meta", "page", "component_update", "component"}
+        assert set(body["meta"]) == META_FIELDS and set(body["page"]) == PAGE_FIELDS
+        assert body["page"]["status_indicator"] == "critical"
+        change = body["component_update"]
+        assert set(change) == COMPONENT_UPDATE_FIELDS
+        assert (change["old_status"], change["new_status"]) == ("operational", "major_outage")
+        assert change["component_id"] == checkout.code and change["created_at"].endswith("Z")
+        assert set(body["component"]) >= COMPONENT_FIELDS
+        assert body["component"]["status"] == "major_outage"
+
+
+def test_the_same_status_again_or_an_invisible_component_tells_nobody(
+    receiver, status_page, components, admin
+):
+    from tocsin.statuspage import services as statuspage
+
+    checkout = components["Checkout"]
+    hook(receiver, status_page)
+    statuspage.set_component_status(component=checkout, status="operational", by=admin)
+    hidden = components["Web"]
+    hidden.visible = False
+    hidden.save()
+    statuspage.set_component_status(component=hidden, status="major_outage", by=admin)
+    assert not OutboxMessage.objects.filter(purpose=Purpose.STATUS_UPDATE).exists()

@@ -78,3 +78,21 @@ def test_the_worker_rolls_up_yesterday_every_hour_for_every_component(component)
     assert rolled[component.pk].partial_outage_seconds == 12 * 3600
     assert rolled[other.pk].partial_outage_seconds == 0
     assert UptimeDay.objects.filter(day=dt.date(2026, 3, 3)).count() == 0  # today is not done
+
+
+def test_the_bars_of_several_components_are_each_their_own(component):
+    from tocsin.statuspage.uptime import bars_of
+
+    other = Component.objects.create(
+        page=component.page, name="API", start_date=dt.date(2026, 3, 1), created_at=D0
+    )
+    start = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    change(component, "major_outage", start)
+    change(component, "operational", start + dt.timedelta(hours=12))
+    change(other, "partial_outage", start)
+    with time_machine.travel(dt.datetime(2026, 3, 4, tzinfo=dt.UTC), tick=False):
+        together = bars_of([component, other], days=3)
+        alone = {c.pk: day_bars(c, days=3) for c in (component, other)}
+    assert together == alone
+    assert together[component.pk][0]["uptime"] == pytest.approx(0.5)
+    assert together[other.pk][0]["uptime"] == pytest.approx(0.7)

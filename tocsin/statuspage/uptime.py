@@ -81,11 +81,25 @@ def _bar(day, seconds) -> dict:
 
 def day_bars(component: Component, days: int = 90, today: dt.date | None = None) -> list[dict]:
     """One dict per day, oldest first: day, uptime (0..1 or None), worst status, seconds."""
+    return bars_of([component], days, today)[component.pk]
+
+
+def bars_of(components, days: int = 90, today: dt.date | None = None) -> dict[int, list[dict]]:
+    """`day_bars` of each component by its pk, read in two queries whatever their number."""
     now = timezone.now()
     today = today or now.date()
     first = today - dt.timedelta(days=days - 1)
-    rolled = {u.day: u for u in UptimeDay.objects.filter(component=component, day__gte=first)}
-    changes = list(ComponentStatusChange.objects.filter(component=component).order_by("at", "pk"))
+    ids = [c.pk for c in components]
+    rolled: dict[int, dict] = {pk: {} for pk in ids}
+    for u in UptimeDay.objects.filter(component_id__in=ids, day__gte=first):
+        rolled[u.component_id][u.day] = u
+    changes: dict[int, list] = {pk: [] for pk in ids}
+    for change in ComponentStatusChange.objects.filter(component_id__in=ids).order_by("at", "pk"):
+        changes[change.component_id].append(change)
+    return {c.pk: _bars(c, rolled[c.pk], changes[c.pk], first, days, now) for c in components}
+
+
+def _bars(component, rolled: dict, changes: list, first: dt.date, days: int, now) -> list[dict]:
     bars = []
     for i in range(days):
         day = first + dt.timedelta(days=i)

@@ -67,12 +67,16 @@ def serve(request, name: str, slug: str | None = None):
 
 
 def _snapshot(page, name):
-    rows = Snapshot.objects.filter(page=page, name=name)
+    # The queries are built only when the copy in memory is due for a check: building one
+    # costs as much as the rest of serving a fresh copy.
+    def rows():
+        return Snapshot.objects.filter(page=page, name=name)
+
     return copies.file(
         page.pk,
         name,
-        lambda: rows.values_list("etag", "rendered_at", "content_type").first(),
-        lambda etag: rows.filter(etag=etag).values_list("content", flat=True).first(),
+        lambda: rows().values_list("etag", "rendered_at", "content_type").first(),
+        lambda etag: rows().filter(etag=etag).values_list("content", flat=True).first(),
     )
 
 

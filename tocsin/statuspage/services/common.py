@@ -101,6 +101,14 @@ def tell_subscribers_of_update(update) -> None:
     notify.incident_update_published(update)
 
 
+def tell_subscribers_of_component(change: ComponentStatusChange, *, old_status: str) -> None:
+    """Webhook subscribers of the component hear of its new status (Statuspage's
+    `component_update`), queued in this transaction."""
+    from tocsin.statuspage.subscribers import notify
+
+    notify.component_status_changed(change, old_status=old_status)
+
+
 def tell_subscribers_of_maintenance(maintenance, *, what: str, update=None) -> None:
     from tocsin.statuspage.subscribers import notify
 
@@ -125,9 +133,10 @@ def apply_status(
     component.status = status
     component.updated_at = at
     component.save(update_fields=["status", "updated_at"])
-    ComponentStatusChange.objects.create(
+    change = ComponentStatusChange.objects.create(
         component=component, status=status, at=at, incident=incident, maintenance=maintenance, by=by
     )
+    tell_subscribers_of_component(change, old_status=before)
     return before
 
 

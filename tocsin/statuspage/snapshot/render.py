@@ -96,17 +96,13 @@ def build(page, url: str, *, index_links: Links, history_links: Links) -> dict:
         "components", queryset=Component.objects.select_related("group").order_by("position")
     )
     updates = _updates(page)
-    incidents = list(
-        PublicIncident.objects.filter(page=page, published_at__isnull=False)
-        .prefetch_related(*updates, shown)
-        .order_by("-started_at", "-pk")
-    )
+    incidents, detailed = _incidents(page, now, shown)
     maintenances = list(
         Maintenance.objects.filter(page=page)
         .prefetch_related(*updates, shown)
         .order_by("-scheduled_for", "-pk")
     )
-    inc = [api.incident_json(page, i, url) for i in incidents]
+    inc = [api.incident_json(page, i, url) for i in incidents if i.pk in detailed]
     unresolved = [i for i in inc if i["status"] != "resolved"]
     mnt = [api.maintenance_json(page, m, url, now) for m in maintenances]
     upcoming = [m for m in mnt if m["status"] == "scheduled"]
@@ -143,6 +139,27 @@ def build(page, url: str, *, index_links: Links, history_links: Links) -> dict:
         "application/rss+xml; charset=utf-8",
     )
     return rendered
+
+
+DETAILED = 100  # the newest incidents read with their updates: the feeds' and the JSON's
+
+
+def _incidents(page, now, shown: Prefetch) -> tuple[list, set[int]]:
+    """Every published incident, newest first, and the pks of those read with their updates
+    and components: the newest DETAILED (the feeds, incidents.json), the unresolved and those
+    resolved in the last seven days (the page). The rest only need a line in the history, so
+    a page with thousands of past incidents does not read all their updates on every change."""
+    published = PublicIncident.objects.filter(page=page, published_at__isnull=False)
+    everything = list(published.order_by("-started_at", "-pk"))
+    wanted = {i.pk for i in everything[:DETAILED]} | {
+        i.pk
+        for i in everything
+        if i.status != "resolved" or (i.resolved_at and i.resolved_at >= now - timedelta(days=7))
+    }
+    detailed = {
+        i.pk: i for i in published.filter(pk__in=wanted).prefetch_related(*_updates(page), shown)
+    }
+    return [detailed.get(i.pk, i) for i in everything], set(detailed)
 
 
 def _history_html(page, links: Links, incidents, maintenances) -> bytes:
@@ -275,12 +292,14 @@ def _bar_title(bar) -> str:
     return title
 
 
-def _rows(components) -> list[dict]:
+def _shown(component) -> bool:
+    return not (component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL)
+
+
+def _rows(components, bars_of: dict) -> list[dict]:
     rows = []
-    for component in components:
-        if component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL:
-            continue
-        bars = uptime.day_bars(component) if component.showcase else []
+    for component in filter(_shown, components):
+        bars = bars_of.get(component.pk, [])
         # 90 spans a component: joined here, escaped, rather than looped over in the template.
         spans = format_html_join(
             "",
@@ -307,9 +326,12 @@ def _index_html(
         key=lambda s: COMPONENT_STATUS_RANK.get(s, 0),
         default=ComponentStatus.OPERATIONAL,
     )
-    sections = [{"group": None, "rows": _rows([c for c in components if c.group_id is None])}]
+    bars_of = uptime.bars_of([c for c in components if c.showcase and _shown(c)])
+    sections = [
+        {"group": None, "rows": _rows([c for c in components if c.group_id is None], bars_of)}
+    ]
     sections += [
-        {"group": group, "rows": _rows([c for c in components if c.group_id == group.pk])}
+        {"group": group, "rows": _rows([c for c in components if c.group_id == group.pk], bars_of)}
         for group in groups
     ]
     visible = {c.pk for c in components}

@@ -27,6 +27,7 @@ from tocsin.notify.outbox.models import OutboxChannel, OutboxMessage, Purpose
 from ..models import (
     Component,
     ComponentStatus,
+    ComponentStatusChange,
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
@@ -81,9 +82,16 @@ def _touched(update: IncidentUpdate) -> set[int]:
 
 
 def _fan_out(
-    subscribers, *, page: Page, key: str, letter: emails.Letter, body: payloads.Body, data: dict
+    subscribers,
+    *,
+    page: Page,
+    key: str,
+    letter: emails.Letter | None,
+    body: payloads.Body,
+    data: dict,
 ) -> int:
-    """Queue the letter (e-mail) or the body (webhook) for each subscriber; how many were new."""
+    """Queue the letter (e-mail) or the body (webhook) for each subscriber; how many were new.
+    Without a letter, `subscribers` are webhooks only."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("subscribers are told inside the transaction that publishes")
     rows = subscribers.only("pk", "code", "kind", "email", "url", "link_version", "page_id")
@@ -194,5 +202,26 @@ def maintenance_announced(
             "maintenance": maintenance.code,
             "what": what,
             "type": "statuspage.maintenance",
+        },
+    )
+
+
+def component_status_changed(change: ComponentStatusChange, *, old_status: str) -> int:
+    """Queue Statuspage's `component_update` for the webhook subscribers of the component (as
+    Statuspage, e-mail subscribers hear about incidents and maintenance, not each status)."""
+    component = change.component
+    if not component.visible:
+        return 0
+    page = component.page
+    return _fan_out(
+        matching(page, [component.pk]).filter(kind=SubscriberKind.WEBHOOK),
+        page=page,
+        key=f"statuspage:component:{change.pk}",
+        letter=None,
+        body=payloads.component_body(change, old_status),
+        data={
+            "page": page.code,
+            "component": component.code,
+            "type": "statuspage.component_update",
         },
     )

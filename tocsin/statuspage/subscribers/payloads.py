@@ -3,7 +3,8 @@
 Statuspage POSTs `{"meta": {"unsubscribe", "documentation", "generated_at"}, "page": {"id",
 "status_indicator", "status_description"}, "incident": {…}}` for an incident update; a
 scheduled maintenance is an incident there too, with `scheduled_for` / `scheduled_until` and
-the statuses scheduled, in_progress, verifying and completed. Tocsin sends the same shape with
+the statuses scheduled, in_progress, verifying and completed; a component's status change is
+`{"meta", "page", "component_update": {…}, "component": {…}}`. Tocsin sends the same shape with
 the same field names, so a receiver written for Statuspage reads it unchanged; the body is
 signed like every Tocsin webhook (X-Tocsin-Signature, docs/webhooks.md).
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from .. import impact as impacts
 from ..models import (
     Component,
+    ComponentStatusChange,
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
@@ -166,9 +168,9 @@ UNSUBSCRIBE_MARK = "@@tocsin-unsubscribe-link@@"
 class Body:
     """One webhook body for many subscribers, built once; `to()` puts in each one's link."""
 
-    def __init__(self, page: Page, *, incident: dict):
+    def __init__(self, page: Page, **parts: dict):
         self.text = json.dumps(
-            {"meta": meta(UNSUBSCRIBE_MARK), "page": page_part(page), "incident": incident},
+            {"meta": meta(UNSUBSCRIBE_MARK), "page": page_part(page), **parts},
             ensure_ascii=False,
         )
 
@@ -183,3 +185,19 @@ def incident_body(update: IncidentUpdate) -> Body:
 
 def maintenance_body(maintenance: Maintenance, update: MaintenanceUpdate | None = None) -> Body:
     return Body(maintenance.page, incident=maintenance_part(maintenance))
+
+
+def component_body(change: ComponentStatusChange, old_status: str) -> Body:
+    """Statuspage's `component_update` webhook: the change, and the component as it is now."""
+    c = change.component
+    return Body(
+        c.page,
+        component_update={
+            "created_at": iso(change.at),
+            "new_status": change.status,
+            "old_status": old_status,
+            "id": str(change.pk),
+            "component_id": c.code,
+        },
+        component=component(c),
+    )
