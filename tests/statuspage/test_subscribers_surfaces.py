@@ -81,7 +81,7 @@ def test_an_admin_subscribes_a_webhook_and_sees_its_secret_once(
     assert body["secret"] == subscriber.secret and len(body["secret"]) == 64
     assert body["kind"] == "webhook" and body["address"] == HOOK
     assert body["components"] == [checkout_component.code]
-    assert body["confirmed_at"] is not None
+    assert body["confirmed_at"] == body["created_at"]  # confirmed at once
     assert body["unsubscribe"].startswith(f"{BASE_URL}/status/unsubscribe/")
     listed = api.get("/status/subscribers").json()
     assert [s["address"] for s in listed] == [HOOK]
@@ -218,3 +218,18 @@ def test_a_visitors_webhooks_are_rate_limited_per_client(client, page):
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
     assert "Retry-After" in refused
     assert Subscriber.objects.count() == limits.PER_CLIENT.requests
+
+
+def test_the_public_webhook_form_needs_its_csrf_token(page):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post("/status/subscribe", {"webhook_url": HOOK})
+    assert refused.status_code == 403
+    form = browser.get("/status/subscribe")
+    token = form.context["csrf_token"]
+    accepted = browser.post(
+        "/status/subscribe", {"webhook_url": HOOK, "csrfmiddlewaretoken": str(token)}
+    )
+    assert accepted.status_code == 201
+    assert Subscriber.objects.filter(url=HOOK).count() == 1

@@ -216,12 +216,14 @@ def subscribe_webhook(
                 "that unsubscribes it",
                 field="url",
             )
+        now = timezone.now()
         subscriber = Subscriber.objects.create(
             page=page,
             kind=SubscriberKind.WEBHOOK,
             url=url,
             secret=secret,
-            confirmed_at=timezone.now(),
+            created_at=now,
+            confirmed_at=now,  # at once: no inbox to confirm from
         )
         subscriber.components.set(chosen)
     return subscriber, secret
