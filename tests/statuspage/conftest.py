@@ -63,6 +63,21 @@ def api_component(page, admin, platform_group, api_service):
     )
 
 
+@pytest.fixture
+def subscribers(page, checkout_component):
+    """Two e-mail subscribers: one confirmed, of Checkout, whose address a spreadsheet would run
+    as a formula (returned); one still waiting to confirm."""
+    from tests.support.clock import utc
+    from tocsin.statuspage.models import Subscriber
+
+    confirmed = Subscriber.objects.create(
+        page=page, kind="email", email="=cmd@example.net", confirmed_at=utc(2026, 1, 2)
+    )
+    confirmed.components.set([checkout_component])
+    Subscriber.objects.create(page=page, kind="email", email="waiting@example.net")
+    return confirmed
+
+
 class Told:
     """What the services asked the subscribers' side to send, in order."""
 

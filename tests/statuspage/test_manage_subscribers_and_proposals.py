@@ -2,19 +2,8 @@
 
 import pytest
 
-from tests.support.clock import utc
 from tocsin.incidents.models import Severity
 from tocsin.statuspage.models import ProposedStatus, Subscriber
-
-
-@pytest.fixture
-def subscribers(page, checkout_component):
-    confirmed = Subscriber.objects.create(
-        page=page, kind="email", email="=cmd@example.net", confirmed_at=utc(2026, 1, 2)
-    )
-    confirmed.components.set([checkout_component])
-    Subscriber.objects.create(page=page, kind="email", email="waiting@example.net")
-    return confirmed
 
 
 def test_the_subscribers_page_counts_and_lists_them_for_an_admin(signed_in, admin, subscribers):
