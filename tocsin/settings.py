@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "tocsin.notify",
     "tocsin.webhooks",
     "tocsin.statuspage",
+    "tocsin.runbooks",
+    "tocsin.postincident",
     "tocsin.pages",  # pages that combine several domains; may import any app, nothing imports it
 ]
 

@@ -1,0 +1,1 @@
+"""The tables of the sub-packages, gathered here so Django finds them."""
