@@ -1,5 +1,6 @@
 """Who may call the API, and how it answers whatever goes wrong: always the same JSON error."""
 
+import json
 import re
 
 import pytest
@@ -275,6 +276,20 @@ def test_the_openapi_schema_describes_the_api(anonymous):
     assert f"{API}/incidents/{{ref}}/acknowledge" in schema["paths"]
     assert set(schema["components"]["securitySchemes"]) == {"BearerToken", "BrowserSession"}
     assert "ErrorOut" in schema["components"]["schemas"]
+
+
+def test_the_openapi_schema_has_no_key_twice(anonymous):
+    """A response declared both by ninja (200) and by hand ("200") would be written twice, which
+    the interactive docs refuse to read ("duplicated mapping key")."""
+    seen_twice = []
+
+    def pairs(items):
+        keys = [key for key, _ in items]
+        seen_twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
+    json.loads(Client().get(f"{API}/openapi.json").content, object_pairs_hook=pairs)
+    assert seen_twice == []
 
 
 def test_the_interactive_docs_are_served(anonymous):

@@ -80,7 +80,7 @@ def count_subscribers(request, filters: Query[PageFilter]):
     "/status/subscribers/export.csv",
     response={200: None, **ERRORS},
     openapi_extra={
-        "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}},
+        "responses": {200: {"description": "CSV", "content": {"text/csv": {}}}},
     },
 )
 def export_subscribers(request, filters: Query[PageFilter]):
