@@ -455,3 +455,19 @@ def test_the_logs_do_not_show_the_secret_urls(instance):
     warnings = [line for line in log.splitlines() if " WARNING django.request: " in line]
     assert any(line.endswith(": /api/v1/integrations/[redacted]/generic") for line in warnings)
     assert any(line.endswith("Bad Request: /ack/[redacted]/") for line in warnings)
+
+
+@pytest.mark.processes
+def test_a_request_line_of_up_to_8_kb_reaches_tocsin_and_a_longer_one_is_refused(instance):
+    """As nginx by default: a long filter query is Tocsin's to answer, not the server's 414."""
+    server, url = start(instance, "request-line")
+    try:
+        with httpx.Client(base_url=url) as http:
+            long_query = "&".join(["team=" + "x" * 90] * 70)  # about 6.6 KB
+            answered = http.get(f"/api/v1/alerts?{long_query}")
+            assert answered.status_code == 401  # Tocsin's own answer: no token
+            assert answered.headers["Content-Type"] == "application/json"
+            too_long = http.get(f"/api/v1/alerts?team={'x' * 9000}")
+            assert too_long.status_code == 414
+    finally:
+        server.stop()

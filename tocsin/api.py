@@ -164,6 +164,8 @@ api.add_router("", "tocsin.oncall.schedules.api.router")
 api.add_router("", "tocsin.oncall.escalation.api.router")
 api.add_router("", "tocsin.webhooks.api.router")
 api.add_router("", "tocsin.statuspage.api.router")
+api.add_router("", "tocsin.runbooks.api.router")
+api.add_router("", "tocsin.postincident.api.router")
 
 
 def _field(loc) -> str | None:

@@ -175,6 +175,9 @@ def serve(*, host: str, port: int, workers: int, with_worker: bool = True) -> in
         # Whether a request came over HTTPS is Django's to decide, from X-Forwarded-Proto only
         # with TOCSIN_BEHIND_PROXY; gunicorn would otherwise believe it from any local proxy.
         "secure_scheme_headers": {},
+        # A request line (method, path and query) may be 8 KB, as nginx allows by default;
+        # gunicorn's own 4 KB refuses long filter queries with a plain-text 414.
+        "limit_request_line": 8190,
         # gunicorn's control socket lives at one path per user: two servers would fight over it.
         "control_socket_disable": True,
     }

@@ -325,6 +325,8 @@ def test_resolving_records_the_owner_and_the_whole_story(api_as, incident, membe
         ("escalation", None, "system"),  # escalation stopped
         ("note", "bob@example.com", "api"),
         ("resolved", "alice@example.com", "api"),
+        ("situation_report", "alice@example.com", "api"),  # written at resolution
+        ("postmortem", None, "system"),  # P1 requires one: drafted at resolution
     ]
     events = [e for e in timeline if e["kind"] != "escalation"]
     assert events[3]["message"] == "Rolled back 2.14"

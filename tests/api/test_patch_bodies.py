@@ -20,6 +20,8 @@ NULLABLE = {
     "/api/v1/status/incidents/{code}": set(),
     "/api/v1/status/maintenances/{code}": {"remind_before_minutes"},
     "/api/v1/status/pages/{slug}": set(),
+    "/api/v1/runbooks/{slug}": set(),
+    "/api/v1/incidents/{ref}/postmortem": set(),
 }
 
 

@@ -55,7 +55,10 @@ def test_declare_acknowledge_note_and_resolve(tab, live_server, severities, lead
     kinds = tab.locator(".timeline .event-kind").all_inner_texts()
     for kind in ("Declared", "Acknowledged", "Note", "Resolved"):
         assert kind in kinds
-    assert kinds[0] == "Resolved"  # newest first
+    # Newest first: what the resolution wrote (its situation report and, for a P1, the
+    # post-mortem draft), then the resolution itself.
+    assert kinds[: kinds.index("Resolved") + 1] == ["Post-mortem", "Situation report", "Resolved"]
+    expect(tab.locator("#situation-report")).to_contain_text("Release 812 broke")
     expect(tab.locator(".outcome-resolved")).to_contain_text("Release 812 broke")
     assert "data-live-url" not in tab.content()  # closed: no more polling
 

@@ -132,6 +132,8 @@ def test_resolving_fills_in_who_and_when_from_the_owner(incident, lead, member):
         Event.ESCALATION,  # stopped: acknowledged
         Event.NOTE,
         Event.RESOLVED,
+        Event.SITUATION_REPORT,  # written at resolution (tocsin/postincident/situation/)
+        Event.POSTMORTEM,  # P1 requires one: drafted (tocsin/postincident/postmortems/)
     ]
 
 

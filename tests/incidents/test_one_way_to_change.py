@@ -85,6 +85,7 @@ def test_the_demo_is_worked_through_the_services_at_times_in_the_past(severities
         Event.STATUS_CHANGED,
         Event.NOTE,
         Event.RESOLVED,
+        Event.SITUATION_REPORT,  # written at resolution
     ]
     # Written in the order they happened, at the times the incident's own fields say.
     assert [event.at for event in events] == sorted(event.at for event in events)

@@ -247,6 +247,12 @@ class Event(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     # What the status page was told: published, updated, resolved there (tocsin/statuspage/).
     PUBLIC_UPDATE = "public_update", "Status page"
+    # A step of the incident's runbook ticked as done (tocsin/runbooks/).
+    RUNBOOK_STEP = "runbook_step", "Runbook step"
+    # The situation report was generated, or sent to its stakeholders (tocsin/postincident/).
+    SITUATION_REPORT = "situation_report", "Situation report"
+    # A post-mortem drafted, reviewed, published or exported (tocsin/postincident/postmortems/).
+    POSTMORTEM = "postmortem", "Post-mortem"
 
 
 class TimelineEvent(models.Model):

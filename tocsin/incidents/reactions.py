@@ -28,6 +28,8 @@ ESCALATION = 200  # oncall: escalation starts, stops, re-arms its timers
 CHAT_AND_EMAIL = 300  # notify: chat cards posted and edited, the team's e-mail
 WEBHOOKS = 400  # webhooks: one delivery per subscribed receiver
 STATUS_PAGE = 500  # statuspage: components that opted in tell the public by themselves
+POSTINCIDENT = 600  # postincident: the situation report written at resolution, and sent
+POSTMORTEMS = 610  # postincident: a post-mortem drafted at resolution when the severity asks
 
 React = Callable[[Incident, TimelineEvent], None]
 

@@ -49,6 +49,9 @@ from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_fo
 from tocsin.oncall.escalation.services import policy_for
 from tocsin.oncall.escalation.targets import fallback_explanation, fallback_snapshot
 from tocsin.oncall.schedules.selectors import on_call_at
+from tocsin.postincident.postmortems.card import postmortem_card
+from tocsin.postincident.situation.card import situation_card
+from tocsin.runbooks.card import incident_runbook_card
 from tocsin.statuspage import forms as statuspage_forms
 from tocsin.statuspage import selectors as statuspage
 from tocsin.statuspage.models import IncidentStatus as PublicStatus
@@ -282,6 +285,9 @@ def incident_detail(request, pk: int):
         live_url=reverse("incident-live", args=[incident.pk]) if incident.is_open else "",
         incident_alerts=alerts_of_incident(incident),
         status_page=_status_page_card(incident, request.user),
+        runbook_card=incident_runbook_card(incident, request.user),
+        situation_report=situation_card(incident, request.user),
+        postmortem_card=postmortem_card(incident, request.user),
     )
     return render(request, "pages/incident_detail.html", context)
 

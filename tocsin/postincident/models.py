@@ -1,1 +1,13 @@
 """The tables of the sub-packages, gathered here so Django finds them."""
+
+from .postmortems.models import (  # noqa: E402, F401
+    Postmortem,
+    PostmortemTemplate,
+    RequiredApprovals,
+    Review,
+    ReviewRequest,
+    Section,
+    SectionComment,
+    TemplateSection,
+)
+from .situation.models import SituationReport, Stakeholder  # noqa: E402, F401

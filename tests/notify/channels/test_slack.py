@@ -74,8 +74,9 @@ def test_user_content_cannot_mention_everyone(slack, room, payments, p3, lead, m
 
     deliver()
 
-    [post, notice] = slack.called("chat.postMessage")
+    [post, notice, report] = slack.called("chat.postMessage")  # the situation report last
     assert "Disk &lt;!channel&gt; &amp; co &gt; 90%" in post.arguments["text"]
+    assert "<!" not in report.arguments["text"] and "<@" not in report.arguments["text"]
     # A header's plain_text is never parsed for mentions: it is shown as written.
     assert post.arguments["blocks"][0]["text"]["text"].endswith("Disk <!channel> & co > 90%")
     [update] = slack.called("chat.update")

@@ -168,8 +168,10 @@ def test_resolving_edits_the_message_and_replies_who_resolved_it(
     assert "Status: Resolved by Bob Okafor at " in shown["plain"]
     assert "Resolution: Rolled back <v2>" in shown["plain"]
     assert buttons(shown["reply_markup"]) == ["Open"]
-    notice = telegram.calls("sendMessage")[-1]
+    notice, report = telegram.calls("sendMessage")[-2:]  # then the situation report
     assert notice["reply_parameters"]["message_id"] == message_id
+    assert report["reply_parameters"]["message_id"] == message_id
+    assert report["text"].startswith(f"Situation report for {incident.reference}")
     assert notice["text"].startswith(f"{incident.reference} resolved by Bob Okafor at ")
     assert notice["text"].endswith(": Rolled back <v2>")
 

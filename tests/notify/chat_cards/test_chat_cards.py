@@ -47,7 +47,8 @@ def test_resolving_edits_the_message_and_posts_who_resolved_it(group, payments, 
     resolve(incident=incident, by=member, via=Channel.WEB, resolution="Index rebuilt")
 
     assert len(_queued(Purpose.CHAT_EDIT)) == 1
-    post, notice = _queued(Purpose.CHAT_POST)
+    post, notice, report = _queued(Purpose.CHAT_POST)
+    assert report.data["reply_to"] == post.pk  # the situation report, in the thread too
     assert notice.body_text.startswith(f"{incident.reference} resolved by Bob Okafor at ")
     assert notice.body_text.endswith(": Index rebuilt")
     assert notice.data["reply_to"] == post.pk
@@ -73,7 +74,7 @@ def test_reopening_says_so_in_the_chat_thread(group, payments, p3, lead, member)
 
     reopen(incident=incident, by=lead, via=Channel.WEB, reason="Slow again")
 
-    post, _, notice = _queued(Purpose.CHAT_POST)
+    post, _, _, notice = _queued(Purpose.CHAT_POST)  # the card, resolved, situation report
     assert notice.body_text == f"{incident.reference}: Reopened by Alice Novak: Slow again"
     assert notice.data["reply_to"] == post.pk
     assert len(_queued(Purpose.CHAT_EDIT)) == 2, "the live message shows it open again"

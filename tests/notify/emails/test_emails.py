@@ -6,7 +6,7 @@ from django.db import transaction
 
 from tests.support.mailbox import html_of, text_of
 from tests.support.people import email_method
-from tocsin.incidents.models import Channel
+from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import acknowledge, cancel, declare, reopen, resolve
 from tocsin.notify.delivery.loop import deliver_due
 from tocsin.notify.emails.content import page_email, resolution_email
@@ -19,7 +19,7 @@ def test_the_team_list_hears_who_resolved_it_when_and_how(smtp, incident, member
     resolve(incident=incident, by=member, via=Channel.WEB, resolution="Rolled back release 41")
 
     message = OutboxMessage.objects.get(purpose="resolution")
-    event = incident.timeline.order_by("-id").first()
+    event = incident.timeline.get(kind=Event.RESOLVED)
     assert message.idempotency_key == f"resolution:{incident.pk}:{event.pk}"
     deliver_due(worker_id="test-worker")
 

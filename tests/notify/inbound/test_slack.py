@@ -84,8 +84,9 @@ def test_pressing_resolve_in_slack_resolves_and_says_so_in_the_thread(
     assert replies(slack) == [f"{incident.reference} is resolved."]
     [update] = slack.called("chat.update")
     assert [b[0] for b in buttons(update.arguments["blocks"])] == ["open"]
-    notice = slack.called("chat.postMessage")[-1]
+    notice, report = slack.called("chat.postMessage")[-2:]  # then the situation report
     assert notice.arguments["thread_ts"] == ts
+    assert report.arguments["thread_ts"] == ts
     assert notice.arguments["text"].startswith(f"{incident.reference} resolved by Bob Okafor")
 
 

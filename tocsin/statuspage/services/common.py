@@ -1,6 +1,7 @@
 """What the status page's writes share: checks of typed-in values, telling subscribers, and
 which status a component returns to when an incident or a maintenance lets go of it."""
 
+import re
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -28,6 +29,21 @@ DISPLAY_AHEAD = timedelta(minutes=5)
 MAX_BODY = 20_000
 
 
+# What the public files cannot carry: XML 1.0 (the feeds) has no place for control characters
+# but tab, line feed and carriage return, and a name is one line.
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_NAME_CONTROLS = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
+
+
+def _refuse_controls(value: str, pattern: re.Pattern, *, field: str) -> str:
+    found = pattern.search(value)
+    if found:
+        raise ValidationFailed(
+            f"the {field} contains the control character U+{ord(found.group()):04X}", field=field
+        )
+    return value
+
+
 def clean_body(body: str | None, *, field: str = "body", required: bool = True) -> str:
     value = clean_text(
         body,
@@ -35,16 +51,12 @@ def clean_body(body: str | None, *, field: str = "body", required: bool = True) 
         max_length=MAX_BODY,
         missing="write what the public should know" if required else None,
     )
-    if "\x00" in value:
-        raise ValidationFailed(f"the {field} contains a NUL character", field=field)
-    return value
+    return _refuse_controls(value, _BODY_CONTROLS, field=field)
 
 
 def clean_name(name: str | None, *, max_length: int, what: str) -> str:
     value = clean_text(name, field="name", max_length=max_length, missing=f"give the {what} a name")
-    if "\x00" in value:
-        raise ValidationFailed("the name contains a NUL character", field="name")
-    return value
+    return _refuse_controls(value, _NAME_CONTROLS, field="name")
 
 
 def aware(value, *, field: str) -> datetime:
