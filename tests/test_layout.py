@@ -1,6 +1,7 @@
 """Which app may depend on which (docs/architecture.md, "Where things live").
 
-accounts ← incidents ← alerting, oncall, notify, webhooks ← statuspage ← pages: an app uses
+accounts ← incidents ← alerting, oncall, notify, webhooks ← statuspage ← runbooks ← postincident
+← pages: an app uses
 only the apps to its left, and `tocsin/pages/` (the pages that combine several domains) is the
 one place that may use them all, which nothing uses in turn but the URL configuration and the
 settings.
@@ -18,16 +19,24 @@ from pathlib import Path
 import pytest
 
 TOCSIN = Path(__file__).resolve().parent.parent / "tocsin"
-APPS = ["accounts", "incidents", "alerting", "oncall", "notify", "webhooks", "statuspage", "pages"]
+APPS = [
+    "accounts", "incidents", "alerting", "oncall", "notify", "webhooks", "statuspage",
+    "runbooks", "postincident", "pages",
+]  # fmt: skip
 UPPER = {"alerting", "oncall", "notify", "webhooks"}
+AFTER = {"statuspage", "runbooks", "postincident", "pages"}
 
 MAY_NOT_USE = {
-    "accounts": {"incidents", *UPPER, "statuspage", "pages"},
-    "incidents": {*UPPER, "statuspage", "pages"},
-    **{app: {"statuspage", "pages"} for app in UPPER},
+    "accounts": {"incidents", *UPPER, *AFTER},
+    "incidents": {*UPPER, *AFTER},
+    **{app: AFTER for app in UPPER},
     # The status page tells the public about incidents, alerting's maintenance windows and
     # sends through the outbox: it builds on all of them, and nothing below it knows it.
-    "statuspage": {"pages"},
+    "statuspage": {"runbooks", "postincident", "pages"},
+    # Runbooks are linked to services, alerts and rules and ticked on incidents: they build on
+    # those; after the incident, post-mortems and action items name runbooks.
+    "runbooks": {"postincident", "pages"},
+    "postincident": {"pages"},
 }
 # Where the project is wired together: these name every app, the pages app included.
 WIRING = {TOCSIN / "settings.py", TOCSIN / "urls.py"}

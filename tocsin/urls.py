@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("tocsin.postincident.metrics.urls")),
     path("", include("tocsin.postincident.situation.urls")),
     path("", include("tocsin.postincident.postmortems.urls")),
+    path("", include("tocsin.postincident.actions.urls")),
     path("", include("tocsin.pages.urls")),
     path("docs/", RedirectView.as_view(url="/docs/index.md"), name="docs"),
     path("docs/<path:page>", manual.doc_page, name="doc-page"),

@@ -22,6 +22,7 @@ NULLABLE = {
     "/api/v1/status/pages/{slug}": set(),
     "/api/v1/runbooks/{slug}": set(),
     "/api/v1/incidents/{ref}/postmortem": set(),
+    "/api/v1/action-items/{pk}": set(),
 }
 
 

@@ -95,6 +95,7 @@ def test_an_incident_from_declaration_to_resolution(instance, server):
         "Bob Okafor acknowledged the incident and is working on it",
         "Note: Rolled back the 14:02 deploy",
         "Resolved by Bob Okafor: Rolled back release 2026.11.3",
+        "Situation report generated",  # written at resolution
     ]
 
     data = json.loads(cli("show", ref, "--json"))

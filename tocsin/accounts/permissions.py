@@ -811,3 +811,57 @@ def ensure_may_manage_postmortem_template(by: User) -> None:
     if not _signed_in(by) or not by.is_admin:
         raise PermissionDenied("only an admin may change the post-mortem template")
     ensure_can_write(by)
+
+
+# ---------------------------------------------------------------------------------------------
+# Action items: an `item` has `incident`, `owner_id` and `postmortem` (or None).
+
+
+def _works_on_follow_up(incident, postmortem, user: User) -> bool:
+    return _works(incident, user) or (
+        postmortem is not None and _writes_postmortem(postmortem, user)
+    )
+
+
+def may_add_action_item(incident, user: User | None, *, postmortem=None) -> bool:
+    """Add action items to an incident: who may work it or edit its post-mortem; never a viewer."""
+    return not is_read_only(user) and _works_on_follow_up(incident, postmortem, user)
+
+
+def ensure_may_add_action_item(incident, by: User, *, postmortem=None, action="add action items"):
+    """`action` completes the refusal: "add action items", "edit this action item"."""
+    if not _signed_in(by) or not _works_on_follow_up(incident, postmortem, by):
+        raise PermissionDenied(
+            f"only members of {incident.team.name}, people with a role on {incident.reference}, "
+            f"the author of its post-mortem or an admin may {action}"
+        )
+    ensure_can_write(by)
+
+
+def may_edit_action_item(item, user: User | None) -> bool:
+    """Its title, description, owner, due date, priority, link: as for adding one."""
+    return may_add_action_item(item.incident, user, postmortem=item.postmortem)
+
+
+def ensure_may_edit_action_item(item, by: User) -> None:
+    ensure_may_add_action_item(
+        item.incident, by, postmortem=item.postmortem, action="edit this action item"
+    )
+
+
+def may_change_action_item_status(item, user: User | None) -> bool:
+    """Start it, finish it, or say it won't be done: its owner, or an admin."""
+    return not is_read_only(user) and (user.is_admin or item.owner_id == user.pk)
+
+
+def ensure_may_change_action_item_status(item, by: User) -> None:
+    if not _signed_in(by) or not (by.is_admin or item.owner_id == by.pk):
+        raise PermissionDenied(
+            f"only its owner ({item.owner}) or an admin may change the status of this action item"
+        )
+    ensure_can_write(by)
+
+
+def may_see_action_items(user: User | None) -> bool:
+    """Read action items: everyone signed in, viewers too."""
+    return _signed_in(user) and user.is_active

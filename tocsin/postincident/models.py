@@ -1,5 +1,6 @@
 """The tables of the sub-packages, gathered here so Django finds them."""
 
+from .actions.models import ActionItem  # noqa: E402, F401
 from .postmortems.models import (  # noqa: E402, F401
     Postmortem,
     PostmortemTemplate,

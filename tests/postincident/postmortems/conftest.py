@@ -2,7 +2,7 @@
 Friday; Alice (Payments' lead) and Carol (Platform) review. No post-mortem folder unless a test
 sets one."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -81,6 +81,16 @@ def postmortem(resolved) -> Postmortem:
 
 @pytest.fixture
 def in_review(postmortem, bob, alice, carol):
+    from tocsin.postincident.actions.services import create_action_item
     from tocsin.postincident.postmortems.services import request_review
 
+    # An action item, so that publishing it needs no reason (tests/postincident/actions/).
+    create_action_item(
+        incident=postmortem.incident,
+        by=bob,
+        kind="prevent",
+        title="Add a canary stage to checkout deploys",
+        owner=bob,
+        due_on=FRIDAY.date() + timedelta(days=14),
+    )
     return request_review(postmortem=postmortem, by=bob, reviewers=[alice, carol])

@@ -43,7 +43,11 @@ def test_the_story_through_the_api(postmortem, api_as, bob, alice, carol, settin
     assert as_bob.get(url(postmortem)).json()["status"] == "approved"
 
     response = as_bob.post(url(postmortem, "/publish"))
+    assert response.status_code == 422  # no action item, and no reason why none
+    assert response.json()["error"]["field"] == "no_action_items_reason"
+    response = as_bob.post(url(postmortem, "/publish"), {"no_action_items_reason": "Rolled back."})
     assert response.status_code == 200, response.content
+    assert response.json()["no_action_items_reason"] == "Rolled back."
     assert response.json()["status"] == "published"
     assert response.json()["exported_path"].endswith("-checkout-returns-502.md")
 

@@ -1,5 +1,5 @@
 """A post-mortem draft exists when an incident whose severity requires one is resolved:
-assigned to the commander, due in five business days, prefilled from the incident."""
+assigned to the commander, due in five business days, prefilled from its situation report."""
 
 from datetime import date
 
@@ -34,10 +34,14 @@ def test_resolving_a_p1_drafts_its_postmortem_for_the_commander(postmortem, reso
     assert event.actor is None and event.actor_name == "Tocsin"
 
 
-def test_the_draft_has_the_template_sections_prefilled_from_the_incident(postmortem, resolved):
+def test_the_draft_has_the_template_sections_prefilled_from_the_situation_report(
+    postmortem, resolved
+):
     sections = {section.title: section.body for section in postmortem.sections.all()}
     assert list(sections) == [title for title, _ in DEFAULT_SECTIONS]
     assert "Checkout returns 502" in sections["Summary"]
+    assert "- Closed at: 2026-12-04 11:00 UTC, resolved by Alice Novak" in sections["Summary"]
+    assert "- Commander: Bob Okafor (from 2026-12-04 10:00 UTC)" in sections["Summary"]
     assert "Every checkout attempt answers 502 Bad Gateway." in sections["Summary"]
     assert "Who was impacted: Every customer paying by card" in sections["Impact"]
     assert "How they were impacted: They cannot pay" in sections["Impact"]

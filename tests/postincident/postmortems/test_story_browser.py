@@ -93,6 +93,7 @@ def test_reviewing_a_postmortem(
         sign_in(tab, url, member.email)
         tab.goto(f"{url}/postmortems/{postmortem.pk}/")
         assert "2 of 2 approvals: Alice Novak, Carol Jensen" in tab.inner_text("#review")
+        tab.fill("#no_action_items_reason", "The rollback is the fix; nothing to follow up.")
         tab.get_by_role("button", name="Publish the post-mortem").click()
         assert "Post-mortem published." in tab.inner_text("body")
         with tab.expect_download() as download:

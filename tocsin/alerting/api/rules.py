@@ -13,6 +13,7 @@ from tocsin.schemas import ERRORS, Input, Patch, ServiceRef, TeamRef
 from .. import selectors, services
 from ..models import RoutingRule, SeverityMapping
 from ..routing import describe
+from ..rule_runbooks import runbook_of, runbooks_of
 from .shared import IntegrationRef, SeverityRef, integration_by_id, service_by_slug
 
 router = Router()
@@ -22,6 +23,12 @@ class MatcherOut(Schema):
     field: str
     op: str
     value: str
+
+
+class RuleRunbookOut(Schema):
+    name: str = Field(description="The runbook's name; an external one's address.")
+    slug: str | None = Field(description="The Tocsin runbook's slug; null for an external one.")
+    url: str = Field(description="The runbook's page (/runbooks/<slug>/) or the external address.")
 
 
 class RuleOut(Schema):
@@ -36,6 +43,9 @@ class RuleOut(Schema):
     service: ServiceRef | None
     severity: SeverityRef | None
     runbook_url: str
+    runbook: RuleRunbookOut | None = Field(
+        description="A runbook of Tocsin's linked to the rule, else its runbook URL; null if none."
+    )
     grouping_key: str
     suppress: bool
     created_at: datetime
@@ -43,6 +53,14 @@ class RuleOut(Schema):
     @staticmethod
     def resolve_description(rule: RoutingRule) -> str:
         return describe(rule.matchers)
+
+    @staticmethod
+    def resolve_runbook(rule: RoutingRule) -> dict | None:
+        runbooks = getattr(rule, "listed_runbooks", None)
+        link = runbooks.get(rule.pk) if runbooks is not None else runbook_of(rule)
+        if link is None:
+            return None
+        return {"name": link.name, "slug": link.slug or None, "url": link.href}
 
 
 class SeverityMappingOut(Schema):
@@ -119,7 +137,11 @@ def _rule_detail(rule: RoutingRule) -> RoutingRule:
 @router.get("/rules", response={200: list[RuleOut], **ERRORS})
 def list_rules(request):
     """In evaluation order: the first enabled rule that matches an alert decides."""
-    return selectors.rules_in_order()
+    rules = list(selectors.rules_in_order())
+    runbooks = runbooks_of(rules)  # one look-up for the list, not one a rule
+    for rule in rules:
+        rule.listed_runbooks = runbooks
+    return rules
 
 
 @router.post("/rules", response={201: RuleOut, **ERRORS})

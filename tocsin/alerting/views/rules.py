@@ -14,14 +14,15 @@ from .. import selectors, services
 from ..forms import MoveRuleForm, RuleForm, SeverityMappingForm
 from ..models import Kind, RoutingRule
 from ..routing import describe
-from .shared import safe_href
+from ..rule_runbooks import runbook_of, runbooks_of
 
 
 def _rules_page(request, *, form=None, mapping_form=None, status=200):
     rules = list(selectors.rules_in_order())
+    runbooks = runbooks_of(rules)
     for rule in rules:
         rule.described = describe(rule.matchers)
-        rule.runbook_href = safe_href(rule.runbook_url)
+        rule.runbook = runbooks.get(rule.pk)
     user = request.user
     return render(
         request,
@@ -108,7 +109,12 @@ def rule_edit(request, pk: int):
             },
         )
     status = 422 if form.errors else 200
-    return render(request, "alerting/rule_edit.html", {"rule": rule, "form": form}, status=status)
+    return render(
+        request,
+        "alerting/rule_edit.html",
+        {"rule": rule, "form": form, "runbook": runbook_of(rule)},
+        status=status,
+    )
 
 
 def _rule_action(request, pk: int, action) -> object:

@@ -65,6 +65,7 @@ class PostmortemOut(Schema):
     exported_path: str
     exported_branch: str
     exported_commit: str
+    no_action_items_reason: str = Field(description="Why it was published without action items.")
     sections: list[SectionOut]
     reviews: list[ReviewOut]
 
@@ -257,8 +258,19 @@ def comment_on_postmortem(request, ref: str, payload: CommentIn):
     )
 
 
+class PublishIn(Input):
+    no_action_items_reason: str = Field(
+        "", description="Required when the incident has no action item: why none is needed."
+    )
+
+
 @router.post("/incidents/{ref}/postmortem/publish", response={200: PostmortemOut, **ERRORS})
-def publish_postmortem(request, ref: str):
+def publish_postmortem(request, ref: str, payload: PublishIn | None = None):
     """Its author or an admin, once approved; written into TOCSIN_POSTMORTEM_DIR if set."""
     postmortem = _postmortem(request, ref)
-    return services.publish(postmortem=postmortem, by=request.user, via=channel(request))
+    return services.publish(
+        postmortem=postmortem,
+        by=request.user,
+        via=channel(request),
+        no_action_items_reason=payload.no_action_items_reason if payload else "",
+    )

@@ -104,6 +104,8 @@ class Postmortem(models.Model):
     exported_commit = models.CharField(max_length=64, blank=True)
     # The last day an overdue-draft reminder went out (one a day at most).
     reminded_on = models.DateField(null=True, blank=True)
+    # Why it was published without any action item (tocsin/postincident/actions/).
+    no_action_items_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -24,6 +24,7 @@ from tocsin.accounts.permissions import (
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
 from tocsin.incidents.models import Channel, Incident, Severity
+from tocsin.postincident.actions.views import action_items_context
 from tocsin.statuspage.markdown import render as markdown_html
 
 from . import conf, document, selectors, services
@@ -102,6 +103,9 @@ def _detail(request, postmortem: Postmortem, *, status: int = 200, **forms):
         or ReviewRequestForm(postmortem=postmortem, auto_id="rr_%s"),
         "review_form": forms.get("review_form") or ReviewForm(auto_id="rv_%s"),
         "publish_error": forms.get("publish_error", ""),
+        **action_items_context(
+            postmortem, user, form=forms.get("action_item_form"), request=request
+        ),
         "folder": conf.folder(),
     }
     return render(request, "postmortems/detail.html", context, status=status)
@@ -245,7 +249,12 @@ def postmortem_comment(request, pk: int):
 def postmortem_publish(request, pk: int):
     postmortem = _postmortem(request, pk)
     try:
-        postmortem = services.publish(postmortem=postmortem, by=request.user, via=Channel.WEB)
+        postmortem = services.publish(
+            postmortem=postmortem,
+            by=request.user,
+            via=Channel.WEB,
+            no_action_items_reason=request.POST.get("no_action_items_reason", ""),
+        )
     except PermissionDenied as error:
         _refused(error)
     except DomainError as error:

@@ -5,30 +5,46 @@ from django.utils import timezone
 
 from tocsin.accounts.models import User
 from tocsin.accounts.permissions import ensure_may_publish_postmortem
+from tocsin.errors import ValidationFailed
 from tocsin.incidents.models import Channel
+from tocsin.postincident.actions.models import ActionItem
 
 from .. import conf, document
 from ..export import ExportFailed, export_file
 from ..models import Postmortem, PostmortemStatus
-from .common import ensure_status, locked, tell_the_incident, touch
+from .common import clean_body, ensure_status, locked, tell_the_incident, touch
 
 
-def publish(*, postmortem: Postmortem, by: User, via: str = Channel.WEB) -> Postmortem:
-    """Publish it (approved only; its author or an admin), then export it.
+def publish(
+    *, postmortem: Postmortem, by: User, via: str = Channel.WEB, no_action_items_reason: str = ""
+) -> Postmortem:
+    """Publish it (approved only; its author or an admin), then export it. Without any action
+    item on its incident, `no_action_items_reason` must say why; it is kept and shown.
 
     The export runs once the publication is committed: a folder or git that fails does not
     undo it, and says why on the incident's timeline.
     """
+    reason = clean_body(no_action_items_reason, field="no_action_items_reason")
     ensure_may_publish_postmortem(postmortem, by)
     with transaction.atomic():
         postmortem = locked(postmortem)
         ensure_may_publish_postmortem(postmortem, by)
         ensure_status(postmortem, {PostmortemStatus.APPROVED}, action="be published")
+        has_items = ActionItem.objects.filter(incident_id=postmortem.incident_id).exists()
+        if not has_items and not reason:
+            raise ValidationFailed(
+                "the post-mortem has no action item: add one, or say why none is needed",
+                field="no_action_items_reason",
+            )
         postmortem.status = PostmortemStatus.PUBLISHED
         postmortem.published_at = timezone.now()
         postmortem.published_by = by
-        touch(postmortem, "status", "published_at", "published_by")
-        tell_the_incident(postmortem, "Post-mortem published", by=by, via=via, action="published")
+        postmortem.no_action_items_reason = "" if has_items else reason
+        touch(postmortem, "status", "published_at", "published_by", "no_action_items_reason")
+        message = "Post-mortem published"
+        if not has_items:
+            message += f" without action items: {reason}"
+        tell_the_incident(postmortem, message, by=by, via=via, action="published")
     if conf.folder() is not None:
         export(postmortem=postmortem, by=by, via=via)
     postmortem.refresh_from_db()
