@@ -38,7 +38,8 @@ def test_the_draft_carries_the_facts_of_the_situation_report(
     sections = bodies(Postmortem.objects.get(incident=p1_incident))
     summary = sections["Summary"]
     assert summary.startswith(
-        "INC-1 “Checkout returns 502”, P1 Critical, Payments (services: Checkout)."
+        f"{p1_incident.reference} “Checkout returns 502”, P1 Critical, Payments"
+        " (services: Checkout)."
     )
     assert "- Reported at: 2026-12-04 10:00 UTC, by Alice Novak" in summary
     assert facts["response_seconds"] == 300
