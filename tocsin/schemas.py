@@ -81,6 +81,8 @@ class Patch(Input):
 # TOCSIN_MAX_BODY_BYTES, a database that cannot be reached).
 ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 503)}
 
+MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
+
 # A person named in a request body: an e-mail address or a numeric id.
 UserRef = StrictInt | StrictStr
 

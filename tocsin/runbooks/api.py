@@ -13,7 +13,7 @@ from pydantic import Field
 from tocsin.alerting.models import RoutingRule
 from tocsin.errors import NotFound, ValidationFailed
 from tocsin.incidents.api.shared import channel, incident_named, services_by_slug
-from tocsin.schemas import ERRORS, Input, Patch, ServiceRef
+from tocsin.schemas import ERRORS, MAX_ID, Input, Patch, ServiceRef
 from tocsin.statuspage.markdown import render
 
 from . import services
@@ -278,9 +278,6 @@ def tick_incident_runbook_step(request, ref: str, payload: TickIn):
             "at": tick.at,
         },
     )
-
-
-MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
 
 
 class CatalogueFilters(Schema):

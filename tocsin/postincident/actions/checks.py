@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from tocsin.accounts.models import InstanceRole, User
 from tocsin.errors import ValidationFailed
 
+from ..text import clean_long_text
 from .models import ActionKind, ActionPriority, ActionStatus
 
 MAX_TITLE = 200
@@ -17,29 +18,16 @@ MAX_URL = 500
 _http = URLValidator(schemes=["http", "https"])
 
 
-def _text(value, *, field: str, limit: int, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text", field=field)
-    value = value.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise ValidationFailed(f"{field} contains a NUL character", field=field)
-    if required and not value:
-        raise ValidationFailed(f"{field} must not be empty", field=field)
-    if len(value) > limit:
-        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field)
-    return value
-
-
 def title(value) -> str:
-    return _text(value, field="title", limit=MAX_TITLE, required=True)
+    return clean_long_text(value, field="title", limit=MAX_TITLE, required=True)
 
 
 def description(value) -> str:
-    return _text(value, field="description", limit=MAX_TEXT)
+    return clean_long_text(value, field="description", limit=MAX_TEXT)
 
 
 def reason(value) -> str:
-    return _text(value, field="reason", limit=MAX_TEXT)
+    return clean_long_text(value, field="reason", limit=MAX_TEXT)
 
 
 def _choice(value, choices, *, field: str) -> str:
@@ -63,7 +51,7 @@ def status(value) -> str:
 
 
 def external_url(value) -> str:
-    value = _text(value, field="external_url", limit=MAX_URL)
+    value = clean_long_text(value, field="external_url", limit=MAX_URL)
     if value:
         try:
             _http(value)

@@ -11,7 +11,7 @@ from pydantic import StrictInt
 from tocsin.accounts.api import active_user
 from tocsin.accounts.models import ContactMethod, User
 from tocsin.errors import NotFound
-from tocsin.schemas import ERRORS, Input, UserOut
+from tocsin.schemas import ERRORS, MAX_ID, Input, UserOut
 
 from .. import services as policies
 from ..targets import rules_of
@@ -20,8 +20,6 @@ from ..targets import rules_of
 OPERATION_ID_PREFIX = "tocsin_oncall_notification_rules_api"
 
 router = Router(tags=["on-call"])
-
-MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
 
 
 class ContactMethodOut(Schema):

@@ -2,9 +2,10 @@
 
 from django.utils import timezone
 
-from tocsin.errors import InvalidTransition, ValidationFailed
+from tocsin.errors import InvalidTransition
 from tocsin.incidents.models import Channel, Event
 from tocsin.incidents.services import record
+from tocsin.postincident.text import clean_long_text
 
 from ..models import Postmortem, PostmortemStatus
 
@@ -36,16 +37,7 @@ def ensure_status(postmortem: Postmortem, allowed: set[str], *, action: str) -> 
 
 
 def clean_body(value, *, field: str, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text", field=field)
-    value = value.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise ValidationFailed(f"{field} contains a NUL character", field=field)
-    if required and not value:
-        raise ValidationFailed(f"{field} must not be empty", field=field)
-    if len(value) > MAX_BODY:
-        raise ValidationFailed(f"{field} is longer than {MAX_BODY} characters", field=field)
-    return value
+    return clean_long_text(value, field=field, limit=MAX_BODY, required=required)
 
 
 def tell_the_incident(postmortem: Postmortem, message: str, *, by, via: str, **data) -> None:
