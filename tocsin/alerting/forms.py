@@ -10,6 +10,7 @@ from tocsin.incidents.models import Service, Severity
 from .durations import format_duration, parse_duration
 from .matcher_text import format_matchers
 from .models import AlertStatus, Integration, Kind
+from .rule_runbooks import runbook_choices
 
 
 class DurationTextField(forms.CharField):
@@ -270,8 +271,17 @@ class RuleForm(forms.Form):
     severity = SeverityChoiceField(
         queryset=_severities(), required=False, empty_label="From the severity mapping"
     )
+    runbook = forms.ChoiceField(
+        required=False,
+        label="Runbook",
+        help_text="Its steps become a checklist on the incident page.",
+    )
     runbook_url = forms.CharField(
-        max_length=200, required=False, label="Runbook URL", widget=forms.URLInput()
+        max_length=200,
+        required=False,
+        label="or a runbook URL",
+        widget=forms.URLInput(),
+        help_text="A runbook kept elsewhere; leave empty when you choose one above.",
     )
     grouping_key = forms.CharField(
         max_length=200,
@@ -289,6 +299,18 @@ class RuleForm(forms.Form):
         help_text="Store matching alerts but open no incident and page nobody.",
     )
     enabled = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = runbook_choices()
+        self.fields["runbook"].choices = [("", "None, or the URL below"), *choices]
+        if not choices:  # no runbooks of Tocsin's yet: only the address
+            del self.fields["runbook"]
+            self.fields["runbook_url"].label = "Runbook URL"
+            self.fields["runbook_url"].help_text = (
+                "A runbook kept elsewhere; runbooks written in Tocsin can be chosen here once "
+                "there are some."
+            )
 
     def rule_fields(self) -> dict:
         return dict(self.cleaned_data)

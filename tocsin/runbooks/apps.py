@@ -7,9 +7,9 @@ class RunbooksConfig(AppConfig):
     verbose_name = "Runbooks"
 
     def ready(self):
-        from tocsin.alerting import rule_runbooks
+        from tocsin.alerting import rule_runbooks as alerting_rule_runbooks
 
-        from .selectors import runbooks_of_rules
+        from .rules import rule_runbooks
 
-        # The routing rule pages and the rules API show a rule's runbook of Tocsin's.
-        rule_runbooks.register(runbooks_of_rules)
+        # The routing rule pages and the rules API show and choose a rule's runbook of Tocsin's.
+        alerting_rule_runbooks.register(rule_runbooks)

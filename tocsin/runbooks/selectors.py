@@ -2,7 +2,7 @@
 
 An incident's runbook is, in this order:
 
-1. the runbook of the routing rule that routed its first alert (linked on the runbook's page);
+1. the runbook of the routing rule that routed its first alert (chosen on the rule or the runbook's page);
 2. else the runbook linked to the name of one of its alerts, the first alert first;
 3. else a runbook linked to one of its services (by the runbook's name, when several are);
 4. else no Tocsin runbook: the external address its alerts carry (the rule's runbook URL, or the
@@ -11,10 +11,7 @@ An incident's runbook is, in this order:
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from tocsin.alerting.models import Alert
-from tocsin.alerting.rule_runbooks import RunbookLink
 
 from .models import RuleRunbook, Runbook, RunbookAlert
 
@@ -60,16 +57,3 @@ def runbook_for(incident) -> Found:
         return Found(runbook, f"the runbook of the service {service.name}")
     external = next((alert.runbook_url for alert in alerts if alert.runbook_url), "")
     return Found(external_url=external)
-
-
-def runbooks_of_rules(rule_ids: list[int]) -> dict[int, RunbookLink]:
-    """The Tocsin runbook of each of these routing rules that has one, for the rule pages and
-    the rules API (registered with tocsin.alerting.rule_runbooks in apps.py)."""
-    return {
-        link.rule_id: RunbookLink(
-            name=link.runbook.name,
-            href=reverse("runbook-detail", args=[link.runbook.slug]),
-            slug=link.runbook.slug,
-        )
-        for link in RuleRunbook.objects.filter(rule_id__in=rule_ids).select_related("runbook")
-    }

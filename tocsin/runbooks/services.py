@@ -110,6 +110,22 @@ def _link_rules(runbook: Runbook, rules: list[RoutingRule], *, by) -> None:
     RoutingRule.objects.filter(pk__in=added).update(runbook_url="")
 
 
+def set_rule_runbook(rule: RoutingRule, slug: str) -> None:
+    """Inside the routing rule's own transaction, once whoever changes the rule may (see
+    tocsin.alerting.services.rules): the rule uses the runbook with this slug instead of an
+    external address; an empty slug, no runbook of Tocsin's."""
+    if not slug:
+        RuleRunbook.objects.filter(rule=rule).delete()
+        return
+    runbook = Runbook.objects.filter(slug=slug).first()
+    if runbook is None:
+        raise ValidationFailed(f"there is no runbook {slug!r}", field="runbook")
+    RuleRunbook.objects.update_or_create(rule=rule, defaults={"runbook": runbook})
+    if rule.runbook_url:
+        rule.runbook_url = ""
+        RoutingRule.objects.filter(pk=rule.pk).update(runbook_url="")
+
+
 def _keep_version(runbook: Runbook, *, by, before: RunbookVersion | None) -> RunbookVersion:
     number = before.number + 1 if before else 1
     diff = unified_diff(

@@ -90,7 +90,10 @@ class RuleIn(Input):
     team: str | None = Field(None, description="Team slug; empty keeps the integration's team.")
     service: str | None = Field(None, description="Service slug.")
     severity: str | None = Field(None, description="Severity key, e.g. P1.")
-    runbook_url: str = ""
+    runbook_url: str = Field("", description="An external runbook; or give `runbook`.")
+    runbook: str | None = Field(
+        None, description="A runbook of Tocsin's by slug (its steps become a checklist)."
+    )
     grouping_key: str = Field("", description="A template: {labels.cluster}/{labels.alertname}")
     suppress: StrictBool = False
 
@@ -104,7 +107,12 @@ class RulePatch(Patch):
     team: str | None = Field(None, description="null: the integration's team.")
     service: str | None = Field(None, description="null: the integration's service.")
     severity: str | None = Field(None, description="null: decided by the severity mapping.")
-    runbook_url: str = None
+    runbook_url: str = Field(
+        None, description="An external runbook; a non-empty one takes the rule off `runbook`."
+    )
+    runbook: str | None = Field(
+        None, description="A runbook of Tocsin's by slug (clears runbook_url); null: none."
+    )
     grouping_key: str = None
     suppress: StrictBool = None
 
@@ -163,6 +171,7 @@ def create_rule(request, payload: RuleIn):
         service=service_by_slug(payload.service),
         severity=severity_by_key(payload.severity),
         runbook_url=payload.runbook_url,
+        runbook=payload.runbook or "",
         grouping_key=payload.grouping_key,
         suppress=payload.suppress,
     )
@@ -175,7 +184,15 @@ def update_rule(request, rule_id: int, payload: RulePatch):
     given = payload.model_dump(exclude_unset=True)
     changes = {
         name: given[name]
-        for name in ("name", "position", "enabled", "runbook_url", "grouping_key", "suppress")
+        for name in (
+            "name",
+            "position",
+            "enabled",
+            "runbook_url",
+            "runbook",
+            "grouping_key",
+            "suppress",
+        )
         if name in given
     }
     if "matchers" in given:

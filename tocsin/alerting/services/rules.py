@@ -19,6 +19,7 @@ from tocsin.validation import clean_text
 from ..matcher_text import parse_matchers
 from ..models import RoutingRule, SeverityMapping
 from ..routing import validate_matchers
+from ..rule_runbooks import clean_runbook_slug, link_runbook
 from .shared import clean_kind, clean_name, refuse_unknown_settings
 
 MAX_POSITION = 1_000_000
@@ -65,6 +66,13 @@ def _clean_runbook(url: str) -> str:
             "the runbook address is longer than 200 characters", field="runbook_url"
         )
     return url
+
+
+def _one_runbook(slug: str, url: str) -> None:
+    if slug and url:
+        raise ValidationFailed(
+            "choose a runbook of Tocsin's or give a runbook URL, not both", field="runbook"
+        )
 
 
 def _clean_position(position) -> int:
@@ -119,10 +127,12 @@ def create_rule(
     service=None,
     severity=None,
     runbook_url: str = "",
+    runbook: str = "",
     grouping_key: str = "",
     suppress: bool = False,
 ) -> RoutingRule:
-    """A new routing rule, written once: one created disabled is never evaluated."""
+    """A new routing rule, written once: one created disabled is never evaluated. Its runbook
+    is one of Tocsin's (`runbook`, a slug) or an external `runbook_url`, or neither."""
     ensure_may_write_routing_rules(by)
     ensure_manages_routing_rules(team, by, action="add routing rules", field="team")
     rule = RoutingRule(
@@ -138,10 +148,14 @@ def create_rule(
         grouping_key=_clean_grouping_key(grouping_key),
         suppress=bool(suppress),
     )
+    slug = clean_runbook_slug(runbook)
+    _one_runbook(slug, rule.runbook_url)
     ensure_may_route(team=team, integration=integration, by=by)
     ensure_may_route_to_service(service, team=team, by=by)
     with transaction.atomic():
         rule.save()
+        if slug:
+            link_runbook(rule, slug)
     return rule
 
 
@@ -161,14 +175,20 @@ RULE_SETTINGS = {
 
 
 def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
-    """Change a rule; whoever changes it must manage its team before and after."""
+    """Change a rule; whoever changes it must manage its team before and after. Choosing a
+    runbook of Tocsin's (`runbook`) clears the runbook URL; giving a runbook URL takes the rule
+    off its runbook of Tocsin's."""
     ensure_manages_routing_rules(rule.team, by, action="change this routing rule")
     if "team" in changes:
         ensure_manages_routing_rules(
             changes["team"], by, action="give a routing rule to that team", field="team"
         )
+    # None: the rule keeps its runbook of Tocsin's; "": it has none; else the chosen slug.
+    slug = clean_runbook_slug(changes.pop("runbook")) if "runbook" in changes else None
     refuse_unknown_settings(changes, RULE_SETTINGS)
     clean = {name: RULE_SETTINGS[name](value) for name, value in changes.items()}
+    if slug is not None:
+        _one_runbook(slug, clean.get("runbook_url", ""))
     with transaction.atomic():
         rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
         for field_name, value in clean.items():
@@ -176,6 +196,10 @@ def update_rule(*, rule: RoutingRule, by, **changes) -> RoutingRule:
         ensure_may_route(team=rule.team, integration=rule.integration, by=by)
         ensure_may_route_to_service(rule.service, team=rule.team, by=by)
         rule.save()
+        if slug is None and clean.get("runbook_url"):
+            slug = ""  # an external address instead of the rule's runbook of Tocsin's
+        if slug is not None:
+            link_runbook(rule, slug)
     return rule
 
 

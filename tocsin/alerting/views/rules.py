@@ -92,6 +92,7 @@ def rule_edit(request, pk: int):
                 messages.success(request, f"Rule {rule} saved.")
                 return redirect(f"{reverse('rule-list')}#rule-{rule.pk}")
     else:
+        linked = runbook_of(rule)
         form = RuleForm(
             auto_id="rule_%s",
             initial={
@@ -102,6 +103,7 @@ def rule_edit(request, pk: int):
                 "team": rule.team_id,
                 "service": rule.service_id,
                 "severity": rule.severity_id,
+                "runbook": linked.slug if linked else "",
                 "runbook_url": rule.runbook_url,
                 "grouping_key": rule.grouping_key,
                 "suppress": rule.suppress,
