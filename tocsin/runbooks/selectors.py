@@ -2,7 +2,8 @@
 
 An incident's runbook is, in this order:
 
-1. the runbook of the routing rule that routed its first alert (chosen on the rule or the runbook's page);
+1. the runbook of the routing rule that routed its first alert (chosen on the rule's form or
+   the runbook's page);
 2. else the runbook linked to the name of one of its alerts, the first alert first;
 3. else a runbook linked to one of its services (by the runbook's name, when several are);
 4. else no Tocsin runbook: the external address its alerts carry (the rule's runbook URL, or the
