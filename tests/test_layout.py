@@ -1,7 +1,7 @@
 """Which app may depend on which (docs/architecture.md, "Where things live").
 
-accounts ← incidents ← alerting, oncall, notify, webhooks ← statuspage ← runbooks ← postincident
-← pages: an app uses
+accounts ← incidents ← alerting, oncall, notify, webhooks ← statuspage ← runbooks ← hotfixes
+← tickets ← drills ← postincident ← pages: an app uses
 only the apps to its left, and `tocsin/pages/` (the pages that combine several domains) is the
 one place that may use them all, which nothing uses in turn but the URL configuration and the
 settings.
@@ -21,10 +21,10 @@ import pytest
 TOCSIN = Path(__file__).resolve().parent.parent / "tocsin"
 APPS = [
     "accounts", "incidents", "alerting", "oncall", "notify", "webhooks", "statuspage",
-    "runbooks", "postincident", "pages",
+    "runbooks", "hotfixes", "tickets", "drills", "postincident", "pages",
 ]  # fmt: skip
 UPPER = {"alerting", "oncall", "notify", "webhooks"}
-AFTER = {"statuspage", "runbooks", "postincident", "pages"}
+AFTER = {"statuspage", "runbooks", "hotfixes", "tickets", "drills", "postincident", "pages"}
 
 MAY_NOT_USE = {
     "accounts": {"incidents", *UPPER, *AFTER},
@@ -32,10 +32,16 @@ MAY_NOT_USE = {
     **{app: AFTER for app in UPPER},
     # The status page tells the public about incidents, alerting's maintenance windows and
     # sends through the outbox: it builds on all of them, and nothing below it knows it.
-    "statuspage": {"runbooks", "postincident", "pages"},
+    "statuspage": AFTER - {"statuspage"},
     # Runbooks are linked to services, alerts and rules and ticked on incidents: they build on
     # those; after the incident, post-mortems and action items name runbooks.
-    "runbooks": {"postincident", "pages"},
+    "runbooks": AFTER - {"statuspage", "runbooks"},
+    # A hot fix belongs to an incident; a ticket page shows its incident's hot fixes; a drill
+    # sends a synthetic alert through the intake and reports the runbook steps ticked; the
+    # post-mortem lists the hot fixes.
+    "hotfixes": {"tickets", "drills", "postincident", "pages"},
+    "tickets": {"drills", "postincident", "pages"},
+    "drills": {"postincident", "pages"},
     "postincident": {"pages"},
 }
 # Where the project is wired together: these name every app, the pages app included.

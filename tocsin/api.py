@@ -21,6 +21,8 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from tocsin.accounts.api import router as accounts_router
+from tocsin.accounts.middleware import AGENT_REFUSAL
+from tocsin.accounts.permissions import agent_may_open, is_agent
 from tocsin.accounts.services import user_for_token
 from tocsin.alerting.api import router as alerting_router
 from tocsin.errors import DomainError, PermissionDenied
@@ -69,6 +71,8 @@ class BearerToken(HttpBearer):
         if user is None:
             # A token was offered and is wrong: say so instead of trying the session.
             raise AuthenticationError(message="the API token is unknown, revoked or expired")
+        if is_agent(user) and not agent_may_open(request.path):
+            raise PermissionDenied(AGENT_REFUSAL)
         request.user = user
         return user
 
@@ -165,6 +169,10 @@ api.add_router("", "tocsin.oncall.escalation.api.router")
 api.add_router("", "tocsin.webhooks.api.router")
 api.add_router("", "tocsin.statuspage.api.router")
 api.add_router("", "tocsin.runbooks.api.router")
+api.add_router("", "tocsin.hotfixes.api.router")
+api.add_router("", "tocsin.tickets.api.router")
+api.add_router("", "tocsin.tickets.attachments.api.router")
+api.add_router("", "tocsin.drills.api.router")
 api.add_router("", "tocsin.postincident.api.router")
 
 

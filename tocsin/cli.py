@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("createuser", help="create a user who signs in with e-mail and password")
     p.add_argument("email")
     p.add_argument("--name", help="display name")
-    p.add_argument("--role", default="responder", choices=["admin", "responder", "viewer"])
+    p.add_argument("--role", default="responder", choices=["admin", "responder", "viewer", "agent"])
     p.add_argument("--time-zone", default="UTC")
     p.add_argument("--password", help="password (else TOCSIN_PASSWORD, else asked)")
     p.set_defaults(func=cmd_createuser)

@@ -102,6 +102,7 @@ def load_demo() -> bool:
         _demo_on_call(people, teams)
         working = _demo_incidents(people, teams, services)
         _demo_status_page(people, services, working)
+        _demo_after_the_incident(people, teams, services)
     return True
 
 
@@ -172,7 +173,9 @@ def _demo_on_call(people, teams) -> None:
         ("platform", "carol", "America/New_York", ["dave", "carol"]),
     ]
     today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday())
+    # Four weeks back (an even number of weeks: the same person is on call now as in the
+    # rotation's first week), so that the incidents of the last weeks found someone on call.
+    monday = today - timedelta(days=today.weekday(), weeks=4)
     for slug, lead_key, time_zone, order in rotations:
         team, lead = teams[slug], people[lead_key]
         rota = [people[key] for key in order]
@@ -287,6 +290,167 @@ def _demo_incidents(people, teams, services) -> None:
         services=[services["edge"]],
     )
     return working
+
+
+ALERT_NAME = "CheckoutErrorRate"
+
+CHECKOUT_RUNBOOK = """\
+When checkout answers errors, follow these steps in order.
+
+1. Open the **Checkout** dashboard and confirm the error rate
+2. Roll back the latest checkout deploy
+3. Check the card processor's status page
+4. Tell support what customers see
+5. Confirm the error rate is back under 1% for 15 minutes
+
+Escalate to the Platform team if the rollback does not help.
+"""
+
+
+def _checkout_alert(status: str, starts_at: datetime, ends_at: datetime | None = None) -> dict:
+    """The alert as Alertmanager sends it: one alert of a notification."""
+    return {
+        "status": status,
+        "fingerprint": "demo-checkout-error-rate",
+        "labels": {
+            "alertname": ALERT_NAME,
+            "severity": "critical",
+            "service": "checkout",
+            "job": "checkout-api",
+        },
+        "annotations": {
+            "summary": "Checkout error rate above 5%",
+            "description": "More than 5% of checkout requests answered 5xx for 5 minutes.",
+        },
+        "generatorURL": "https://prometheus.example.com/graph?g0.expr=checkout_errors",
+        "startsAt": starts_at.isoformat(),
+        "endsAt": ends_at.isoformat() if ends_at else "0001-01-01T00:00:00Z",
+    }
+
+
+def _demo_after_the_incident(people, teams, services) -> None:
+    """Last week's P1 on Checkout, from the alert CheckoutErrorRate: its runbook ticked as it
+    was worked, its situation report sent to Payments' stakeholders, its post-mortem in review
+    with Carol, two action items (one overdue)."""
+    from tocsin.alerting.ingest import ingest
+    from tocsin.alerting.models import Kind
+    from tocsin.alerting.services import integrations
+    from tocsin.alerting.sources import alertmanager
+    from tocsin.incidents.models import Role
+    from tocsin.postincident.actions.services import create_action_item
+    from tocsin.postincident.postmortems.models import Postmortem
+    from tocsin.postincident.postmortems.services import request_review, update_postmortem
+    from tocsin.postincident.situation.services import add_team_stakeholder
+    from tocsin.runbooks.services import create_runbook, tick_step
+
+    admin, alice, bob, carol = (people[k] for k in ("admin", "alice", "bob", "carol"))
+    payments, checkout = teams["payments"], services["checkout"]
+    now = timezone.now()
+
+    with _Clock(now - timedelta(days=30)):
+        prometheus = integrations.create_integration(
+            kind=Kind.ALERTMANAGER, name="Prometheus", team=payments, service=checkout, by=alice
+        )
+        runbook = create_runbook(
+            name="Checkout error rate",
+            body=CHECKOUT_RUNBOOK,
+            services=[checkout],
+            alert_names=[ALERT_NAME],
+            by=alice,
+        )
+        add_team_stakeholder(team=payments, by=alice, user=carol)
+        add_team_stakeholder(team=payments, by=alice, email="support-leads@example.com")
+
+    with _Clock(now - timedelta(days=8, hours=3)) as at:
+        started = timezone.now()
+        [fired] = ingest(
+            integration=prometheus,
+            alerts=alertmanager.parse({"alerts": [_checkout_alert("firing", started)]}),
+        )
+        incident = fired.incident
+        at(minutes=3)
+        incidents.acknowledge(incident=incident, by=bob, via=Channel.WEB)
+        incidents.assign_role(
+            incident=incident, user=bob, role=Role.COMMANDER, by=bob, via=Channel.WEB
+        )
+        at(minutes=5)
+        tick_step(
+            incident=incident,
+            runbook=runbook,
+            step=1,
+            note="6% of checkouts answer 502 since the 09:40 deploy",
+            by=bob,
+            via=Channel.WEB,
+        )
+        incidents.update_details(
+            incident=incident,
+            by=bob,
+            via=Channel.WEB,
+            impact_who="Every customer paying by card",
+            impact_how="About 6% of checkout attempts fail with an error; retrying often works",
+        )
+        at(minutes=9)
+        incidents.set_status(incident=incident, status="identified", by=bob, via=Channel.WEB)
+        tick_step(
+            incident=incident,
+            runbook=runbook,
+            step=2,
+            note="rolled checkout back to 4.1.2",
+            by=bob,
+            via=Channel.WEB,
+        )
+        at(minutes=12)
+        incidents.set_status(incident=incident, status="monitoring", by=bob, via=Channel.WEB)
+        at(minutes=28)
+        tick_step(incident=incident, runbook=runbook, step=5, by=bob, via=Channel.WEB)
+        at(minutes=29)
+        incidents.resolve(
+            incident=incident,
+            by=bob,
+            via=Channel.WEB,
+            resolution="Rolled checkout back to 4.1.2; the error rate has been under 0.5% "
+            "for 15 minutes.",
+        )
+        at(minutes=31)
+        ingest(
+            integration=prometheus,
+            alerts=alertmanager.parse(
+                {"alerts": [_checkout_alert("resolved", started, timezone.now())]}
+            ),
+        )
+
+        at(days=1)
+        postmortem = Postmortem.objects.get(incident=incident)
+        update_postmortem(
+            postmortem=postmortem,
+            by=bob,
+            sections={
+                "Detection": "The alert CheckoutErrorRate paged Bob 4 minutes after the deploy.",
+                "Contributing factors": "Checkout 4.2.0 called the card processor with a "
+                "timeout of 100 ms instead of 1 s; the deploy went to every instance at once.",
+                "Lessons": "A canary stage would have caught it on 5% of the traffic.",
+            },
+        )
+        today = timezone.now().date()
+        create_action_item(
+            incident=incident,
+            by=bob,
+            kind="prevent",
+            title="Add a canary stage to checkout deploys",
+            owner=bob,
+            due_on=today + timedelta(days=21),
+            priority="high",
+            external_url="https://tracker.example.com/PAY-118",
+        )
+        create_action_item(
+            incident=incident,
+            by=bob,
+            kind="detect",
+            title="Alert on the card processor's timeout rate",
+            owner=alice,
+            due_on=today + timedelta(days=3),  # overdue by now
+        )
+        request_review(postmortem=postmortem, by=bob, reviewers=[carol])
 
 
 class _Clock:

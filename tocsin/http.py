@@ -5,9 +5,14 @@ only PagerDuty's `/v2/enqueue` answers in PagerDuty's own words.
 """
 
 import logging
+from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 
 logger = logging.getLogger("tocsin.http")
 
@@ -107,3 +112,48 @@ class JsonErrorsMiddleware:
         message = message.format(method=request.method, path=request.path, allow=allow)
         headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
         return error_response(response.status_code, code, message, headers=headers)
+
+
+# Request bodies: every request may send DATA_UPLOAD_MAX_MEMORY_SIZE (TOCSIN_MAX_BODY_BYTES),
+# except those for the URLs (by name) that take file uploads, which say their own limit.
+_LARGE_BODIES: dict[str, Callable[[], int]] = {}
+
+
+def allow_large_bodies(url_name: str, limit: Callable[[], int]) -> None:
+    """Let requests for the URL named `url_name` send bodies of up to `limit()` bytes."""
+    _LARGE_BODIES[url_name] = limit
+
+
+def body_limit(request) -> int:
+    """The most bytes the body of this request may have."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+    limit = _LARGE_BODIES.get(match.url_name) if match is not None else None
+    return limit() if limit is not None else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class BodyLimitUploadHandler(FileUploadHandler):
+    """The first of FILE_UPLOAD_HANDLERS: Django limits a multipart body's fields, not its
+    files, so a multipart body longer than its URL allows (`body_limit`) is refused here,
+    from its Content-Length, before any of it is read. A chunked body is read whole by
+    tocsin.chunked up to the usual limit only, so past that it is refused too."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        small = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if "chunked" in META.get("HTTP_TRANSFER_ENCODING", "").lower() and content_length > small:
+            raise RequestDataTooBig(
+                f"a chunked request body may be at most {small} bytes; send a Content-Length"
+            )
+        limit = body_limit(self.request)
+        if content_length > limit:
+            raise RequestDataTooBig(f"the request body is larger than {limit} bytes")
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "tocsin.webhooks",
     "tocsin.statuspage",
     "tocsin.runbooks",
+    "tocsin.hotfixes",
+    "tocsin.tickets",
+    "tocsin.drills",
     "tocsin.postincident",
     "tocsin.pages",  # pages that combine several domains; may import any app, nothing imports it
 ]
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tocsin.accounts.middleware.UserTimezoneMiddleware",
+    "tocsin.accounts.middleware.AgentScopeMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as its documentation asks: it turns a lockout into the sign-in page's message.
     "axes.middleware.AxesMiddleware",
@@ -214,6 +218,15 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Request bodies larger than this are refused before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("TOCSIN_MAX_BODY_BYTES", 1024 * 1024))
+# Django limits a multipart body's fields only: the first handler limits its files too, to the
+# same size except where a URL takes uploads (ticket attachments, tocsin/http.py body_limit).
+FILE_UPLOAD_HANDLERS = [
+    "tocsin.http.BodyLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Ticket attachments (docs/tickets-attachments.md) are read by tocsin/tickets/attachments/conf.py
+# from TOCSIN_ATTACHMENT_DIR (default DATA_DIR / "attachments") and TOCSIN_ATTACHMENT_MAX_*.
 
 TASKS = {
     "default": {

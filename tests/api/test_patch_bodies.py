@@ -13,7 +13,7 @@ NULLABLE = {
     "/api/v1/incidents/{ref}": set(),
     "/api/v1/schedules/{schedule_id}": set(),
     "/api/v1/webhooks/{webhook_id}": set(),
-    "/api/v1/rules/{rule_id}": {"integration", "team", "service", "severity"},
+    "/api/v1/rules/{rule_id}": {"integration", "team", "service", "severity", "runbook"},
     "/api/v1/integrations/{integration_id}": {"service", "severity"},
     "/api/v1/status/groups/{code}": set(),
     "/api/v1/status/components/{code}": {"group", "start_date"},

@@ -122,3 +122,33 @@ def test_an_alert_routed_by_a_rule_with_a_runbook_shows_that_runbook(fire, payme
     fire("Latency")
     [entry] = catalogue()
     assert entry.runbook == runbook
+
+
+def test_the_catalogue_page_is_paged_and_keeps_its_filter_and_counts(
+    fire, checkout_runbook, signed_in, lead, monkeypatch
+):
+    monkeypatch.setattr("tocsin.runbooks.views.CATALOGUE_PAGE", 2)
+    for name in ("CheckoutErrorRate", "DiskFull", "Latency", "QueueDepth", "Zombies"):
+        fire(name)
+    client = signed_in(lead)
+    url = reverse("alert-catalogue")
+
+    html = client.get(url).content.decode()
+    assert "5 alerts</h2>" in html
+    assert "Showing 1–2 of 5." in html and "Page 1 of 3" in html
+    assert html.count("<code>") == 2
+    assert "CheckoutErrorRate" in html and "Zombies" not in html
+
+    html = client.get(url, {"missing": "1"}).content.decode()
+    assert "4 alerts without a runbook</h2>" in html  # counted over every page
+    assert "Showing 1–2 of 4." in html
+    assert "CheckoutErrorRate" not in html
+    assert "missing=1&amp;page=2" in html  # the next page keeps the filter
+
+    html = client.get(url, {"missing": "1", "page": "2"}).content.decode()
+    assert html.count("<code>") == 2
+    assert "QueueDepth" in html and "Zombies" in html
+    assert "Page 2 of 2" in html
+
+    html = client.get(url, {"page": "nope"}).content.decode()  # any page number: no error
+    assert "Showing 1–2 of 5." in html

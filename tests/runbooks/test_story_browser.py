@@ -1,6 +1,6 @@
 """The runbook story in a real Chromium: Bob opens the incident the alert CheckoutErrorRate
 opened, sees its runbook's steps as a checklist, ticks them as he goes, each tick on the
-timeline; the same works with JavaScript switched off."""
+timeline; the same works with JavaScript switched off, and so does taking a tick back."""
 
 import pytest
 
@@ -54,5 +54,14 @@ def test_bob_ticks_the_runbooks_steps_from_the_incident_page(
         expect(tab.locator("#timeline")).to_contain_text(
             "Step 3 of 5 done: Check the payment provider's status page"
         )
+        # Ticked by mistake: taken back, and ticked again later.
+        card.get_by_role("button", name="Untick step 3").click()
+        expect(card).to_contain_text("2 of 5 done")
+        expect(tab.locator("#timeline")).to_contain_text(
+            "Step 3 of 5 unticked: Check the payment provider's status page"
+        )
+        expect(card.get_by_role("button", name="Untick step 3")).to_have_count(0)
+        card.get_by_role("button", name="Step 3 done").click()
+        expect(card).to_contain_text("3 of 5 done")
     finally:
         context.close()

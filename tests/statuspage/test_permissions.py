@@ -1,4 +1,4 @@
-"""Who may do what on the status page (tocsin/accounts/permissions.py)."""
+"""Who may do what on the status page (tocsin/accounts/permissions/)."""
 
 from tocsin.accounts import permissions
 from tocsin.accounts.models import InstanceRole

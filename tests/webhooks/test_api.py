@@ -48,6 +48,7 @@ def test_a_lead_adds_a_webhook_for_their_team_and_sees_its_secret(api_as, lead):
         "secret": webhook.secret,
         "events": ALL_TYPES,
         "enabled": True,
+        "include_drills": False,
         "created_at": body["created_at"],
     }
     assert len(body["secret"]) == 32

@@ -19,6 +19,8 @@ class InstanceRole(models.TextChoices):
     ADMIN = "admin", "Admin"
     RESPONDER = "responder", "Responder"
     VIEWER = "viewer", "Viewer"
+    # Opens support tickets and follows them; sees tickets, not incidents or the on-call set-up.
+    AGENT = "agent", "Support agent"
 
 
 class UserManager(BaseUserManager):

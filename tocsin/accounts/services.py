@@ -116,6 +116,12 @@ def add_member(
     ensure_manages_team(team, by, action="add members")
     if role not in MembershipRole.values:
         raise ValidationFailed(f"unknown membership role {role!r}", field="role")
+    if user.role == InstanceRole.AGENT:
+        raise ValidationFailed(
+            f"{user} is a support agent: support agents do not join teams (they follow every "
+            "ticket, and take no part in incidents)",
+            field="user",
+        )
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             team=team, user=user, defaults={"role": role}

@@ -184,6 +184,9 @@ def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]
         )
         reasons.append(f"Severity {severity.key}: nothing else decided")
 
+    if alert.drill is not None:
+        team, service, severity = _drill_route(integration, alert, reasons)
+
     runbook = (rule and rule.runbook_url) or alert.annotations.get("runbook_url", "")
     key = ""
     if rule and rule.grouping_key:
@@ -194,6 +197,8 @@ def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]
             reasons.append(f"The rule's grouping key {rule.grouping_key!r} is not a template")
     if not key:
         key = default_grouping_key(alert, service=service, integration=integration)
+    if alert.drill is not None:
+        key = f"drill-{alert.drill.run}/{key}"  # each drill run opens its own incident
     if alert.test:
         # Its own keys: a test alert never joins a real incident, nor a real alert a drill.
         key = f"test/{key}"
@@ -210,3 +215,16 @@ def route(integration: Integration, alert: ParsedAlert, rules: list[RoutingRule]
         suppress=bool(rule and rule.suppress),
         reasons=reasons,
     )
+
+
+def _drill_route(integration: Integration, alert: ParsedAlert, reasons: list[str]):
+    """A drill's scenario decides: the integration's team, its severity and service."""
+    severity = Severity.objects.get(key=alert.drill.severity)
+    service = None
+    if alert.drill.service is not None:
+        service = Service.objects.filter(pk=alert.drill.service).first()
+    reasons.append(
+        f"A drill: team {integration.team.name}, severity {severity.key} and "
+        f"{f'service {service.name}' if service else 'no service'} set by its scenario"
+    )
+    return integration.team, service, severity

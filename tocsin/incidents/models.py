@@ -253,6 +253,12 @@ class Event(models.TextChoices):
     SITUATION_REPORT = "situation_report", "Situation report"
     # A post-mortem drafted, reviewed, published or exported (tocsin/postincident/postmortems/).
     POSTMORTEM = "postmortem", "Post-mortem"
+    # A support ticket escalated to the incident or joined it (tocsin/tickets/).
+    TICKET = "ticket", "Support ticket"
+    # A hot fix recorded, or one of its merge-backs done or undone (tocsin/hotfixes/).
+    HOT_FIX = "hot_fix", "Hot fix"
+    # A drill started, scheduled or cancelled (tocsin/drills/).
+    DRILL = "drill", "Drill"
 
 
 class TimelineEvent(models.Model):

@@ -28,8 +28,11 @@ ESCALATION = 200  # oncall: escalation starts, stops, re-arms its timers
 CHAT_AND_EMAIL = 300  # notify: chat cards posted and edited, the team's e-mail
 WEBHOOKS = 400  # webhooks: one delivery per subscribed receiver
 STATUS_PAGE = 500  # statuspage: components that opted in tell the public by themselves
+TICKETS = 550  # tickets: a resolution closes the incident's tickets as fixed, tells the agents
+TICKETS_REOPENED = 551  # tickets: a reopened incident's tickets are escalated again
 POSTINCIDENT = 600  # postincident: the situation report written at resolution, and sent
 POSTMORTEMS = 610  # postincident: a post-mortem drafted at resolution when the severity asks
+DRILLS = 620  # drills: a drill's run ends with its incident (resolved: finished; or cancelled)
 
 React = Callable[[Incident, TimelineEvent], None]
 

@@ -48,4 +48,6 @@ def reply_in_the_chats(incident: Incident, event: TimelineEvent) -> None:
         text = resolution_notice(incident)
     else:
         text = f"{incident.reference}: {event.message}"
+    if incident.drill:
+        text = f"[DRILL] {text}"
     reply_in_team_chats(incident, event, text)

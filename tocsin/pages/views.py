@@ -31,6 +31,7 @@ from tocsin.accounts.permissions import (
 from tocsin.alerting.selectors import alerts_of_incident
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
+from tocsin.hotfixes.card import incident_hot_fix_card
 from tocsin.incidents.forms import (
     SETTABLE_STATUSES,
     AssignForm,
@@ -52,6 +53,7 @@ from tocsin.oncall.schedules.selectors import on_call_at
 from tocsin.postincident.postmortems.card import postmortem_card
 from tocsin.postincident.situation.card import situation_card
 from tocsin.runbooks.card import incident_runbook_card
+from tocsin.tickets.card import incident_tickets_card
 from tocsin.statuspage import forms as statuspage_forms
 from tocsin.statuspage import selectors as statuspage
 from tocsin.statuspage.models import IncidentStatus as PublicStatus
@@ -286,6 +288,8 @@ def incident_detail(request, pk: int):
         incident_alerts=alerts_of_incident(incident),
         status_page=_status_page_card(incident, request.user),
         runbook_card=incident_runbook_card(incident, request.user),
+        hot_fix_card=incident_hot_fix_card(incident, request.user),
+        tickets_card=incident_tickets_card(incident, request.user),
         situation_report=situation_card(incident, request.user),
         postmortem_card=postmortem_card(incident, request.user),
     )

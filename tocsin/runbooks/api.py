@@ -248,18 +248,24 @@ def get_incident_runbook(request, ref: str):
     return _incident_runbook(incident_named(ref))
 
 
+def _runbook_of(incident, slug: str | None) -> Runbook:
+    """The runbook a tick names, else the incident's own."""
+    if slug is None:
+        runbook = runbook_for(incident).runbook
+        if runbook is None:
+            raise ValidationFailed(f"{incident.reference} has no runbook", field="runbook")
+        return runbook
+    runbook = Runbook.objects.filter(slug=slug).first()
+    if runbook is None:
+        raise ValidationFailed(f"no runbook {slug!r}", field="runbook")
+    return runbook
+
+
 @router.post("/incidents/{ref}/runbook/ticks", response={201: TickOut, **ERRORS})
 def tick_incident_runbook_step(request, ref: str, payload: TickIn):
     """Tick a step of the incident's runbook: once, onto its timeline."""
     incident = incident_named(ref)
-    if payload.runbook is None:
-        runbook = runbook_for(incident).runbook
-        if runbook is None:
-            raise ValidationFailed(f"{incident.reference} has no runbook", field="runbook")
-    else:
-        runbook = Runbook.objects.filter(slug=payload.runbook).first()
-        if runbook is None:
-            raise ValidationFailed(f"no runbook {payload.runbook!r}", field="runbook")
+    runbook = _runbook_of(incident, payload.runbook)
     tick = services.tick_step(
         incident=incident,
         runbook=runbook,
@@ -278,6 +284,27 @@ def tick_incident_runbook_step(request, ref: str, payload: TickIn):
             "at": tick.at,
         },
     )
+
+
+class UntickFilters(Schema):
+    runbook: str | None = Field(
+        None, max_length=100, description="The runbook's slug; left out: the incident's runbook."
+    )
+
+
+@router.delete("/incidents/{ref}/runbook/ticks/{int:step}", response={204: None, **ERRORS})
+def untick_incident_runbook_step(request, ref: str, step: int, filters: Query[UntickFilters]):
+    """Take back the tick of a step (ticked by mistake), onto the timeline; it can be ticked
+    again. 409 when the step is not ticked or the incident is no longer open."""
+    incident = incident_named(ref)
+    services.untick_step(
+        incident=incident,
+        runbook=_runbook_of(incident, filters.runbook),
+        step=step,
+        by=request.user,
+        via=channel(request),
+    )
+    return Status(204, None)
 
 
 class CatalogueFilters(Schema):

@@ -12,11 +12,12 @@ external address its latest alert carried). An entry with none of them is missin
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tocsin.alerting.models import Alert
+from tocsin.alerting.models import Alert, Integration
 from tocsin.alerting.views.shared import safe_href
+from tocsin.incidents.models import Incident
 
 from .models import RuleRunbook, Runbook, RunbookAlert
-from .selectors import alert_name
+from .selectors import name_of
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Entry:
     runbook: Runbook | None = None
     runbook_url: str = ""
     _rule_id: int | None = None
+    _latest_id: int | None = None
 
     @property
     def missing_runbook(self) -> bool:
@@ -55,36 +57,77 @@ def _description(alert: Alert) -> str:
 
 def catalogue(*, integration: int | None = None, missing: bool = False) -> list[Entry]:
     """The entries, by integration then alert name; `missing` keeps those without a runbook."""
-    alerts = (
-        Alert.objects.filter(test=False)
-        .select_related("integration", "incident")
-        .order_by("-last_seen_at", "-id")
-    )
+    entries = summaries(integration=integration, missing=missing)
+    fill(entries)
+    return entries
+
+
+# What the summary reads of every alert: plain values, not whole rows (an alert's raw payload
+# can be large, and building thousands of model instances is what made the page slow).
+_SUMMARY = (
+    "id",
+    "integration_id",
+    "labels",
+    "summary",
+    "last_seen_at",
+    "count",
+    "runbook_url",
+    "rule_id",
+    "incident_id",
+)
+
+
+def summaries(*, integration: int | None = None, missing: bool = False) -> list[Entry]:
+    """The entries in order, each with its counts, when it last fired and its runbook, but
+    not yet its description, source link and incidents: `fill` adds those to the entries
+    shown, so that a page of the catalogue reads the details of its own rows only."""
+    alerts = Alert.objects.filter(test=False).order_by("-last_seen_at", "-id")
     if integration is not None:
         alerts = alerts.filter(integration_id=integration)
     entries: dict[tuple[int, str], Entry] = {}
-    for alert in alerts.iterator(chunk_size=2000):
-        name = alert_name(alert)
-        entry = entries.get((alert.integration_id, name))
+    for row in alerts.values_list(*_SUMMARY).iterator(chunk_size=2000):
+        pk, integration_id, labels, summary, last_seen_at, count, runbook_url, rule_id = row[:8]
+        incident_id = row[8]
+        name = name_of(labels, summary)
+        entry = entries.get((integration_id, name))
         if entry is None:  # the newest alert of the name says what it looks like now
-            entry = entries[(alert.integration_id, name)] = Entry(
-                integration_id=alert.integration_id,
-                integration=alert.integration.name,
-                kind=alert.integration.get_kind_display(),
+            entry = entries[(integration_id, name)] = Entry(
+                integration_id=integration_id,
+                integration="",
+                kind="",
                 alert_name=name,
-                description=_description(alert),
-                source_url=_source(alert.links),
-                last_fired_at=alert.last_seen_at,
-                runbook_url=safe_href(alert.runbook_url),
-                _rule_id=alert.rule_id,
+                last_fired_at=last_seen_at,
+                runbook_url=safe_href(runbook_url),
+                _rule_id=rule_id,
+                _latest_id=pk,
             )
         entry.fired += 1
-        entry.signals += alert.count
-        if alert.incident_id and alert.incident_id not in entry.incidents:
-            entry.incidents[alert.incident_id] = alert.incident.reference
-    _attach_runbooks(list(entries.values()))
-    found = sorted(entries.values(), key=lambda e: (e.integration.lower(), e.alert_name.lower()))
+        entry.signals += count
+        if incident_id and incident_id not in entry.incidents:
+            entry.incidents[incident_id] = ""
+    found = list(entries.values())
+    integrations = Integration.objects.in_bulk({e.integration_id for e in found})
+    for entry in found:
+        entry.integration = integrations[entry.integration_id].name
+        entry.kind = integrations[entry.integration_id].get_kind_display()
+    _attach_runbooks(found)
+    found.sort(key=lambda e: (e.integration.lower(), e.alert_name.lower()))
     return [entry for entry in found if entry.missing_runbook] if missing else found
+
+
+def fill(entries: list[Entry]) -> None:
+    """Add their description and source link (of their newest alert) and the references of
+    their incidents."""
+    latest = Alert.objects.only("annotations", "links", "description").in_bulk(
+        [entry._latest_id for entry in entries]
+    )
+    ids = {pk for entry in entries for pk in entry.incidents}
+    incidents = Incident.objects.only("id").in_bulk(ids)
+    for entry in entries:
+        alert = latest[entry._latest_id]
+        entry.description = _description(alert)
+        entry.source_url = _source(alert.links)
+        entry.incidents = {pk: incidents[pk].reference for pk in entry.incidents}
 
 
 def _attach_runbooks(entries: list[Entry]) -> None:

@@ -67,3 +67,8 @@ class TickForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=500, help_text="What you did, for the timeline."
     )
+
+
+class UntickForm(forms.Form):
+    runbook = forms.SlugField(max_length=100)
+    step = forms.IntegerField(min_value=1, max_value=10_000)

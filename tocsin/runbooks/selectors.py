@@ -19,7 +19,12 @@ from .models import RuleRunbook, Runbook, RunbookAlert
 
 def alert_name(alert: Alert) -> str:
     """What the catalogue and runbooks call an alert: its `alertname` label, else its summary."""
-    return (alert.labels or {}).get("alertname") or alert.summary
+    return name_of(alert.labels, alert.summary)
+
+
+def name_of(labels: dict | None, summary: str) -> str:
+    """`alert_name` from an alert's labels and summary, read without the whole row."""
+    return (labels or {}).get("alertname") or summary
 
 
 @dataclass(frozen=True)

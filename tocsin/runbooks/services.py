@@ -1,5 +1,6 @@
 """Every write to runbooks: one transaction each. Writing a runbook keeps a version; ticking a
-step records the incident's timeline event (`Event.RUNBOOK_STEP`)."""
+step, or unticking one ticked by mistake, records the incident's timeline event
+(`Event.RUNBOOK_STEP`)."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -207,29 +208,36 @@ def update_runbook(*, runbook: Runbook, by, **changes) -> Runbook:
     return runbook
 
 
+def _open_runbook_step(incident, runbook: Runbook, step: int, *, to: str):
+    """Inside the transaction: the incident locked, once it is open and `runbook` is its
+    runbook and has `step`; with the runbook's steps."""
+    incident = locked(incident)
+    if not incident.is_open:
+        raise Conflict(
+            f"{incident.reference} is {incident.get_status_display().lower()}: "
+            f"reopen it to {to} runbook steps",
+            field="step",
+        )
+    found = runbook_for(incident).runbook
+    if found is None or found.pk != runbook.pk:
+        raise ValidationFailed(
+            f"{runbook.name} is not the runbook of {incident.reference}", field="runbook"
+        )
+    steps = steps_of(runbook.body)
+    if not 1 <= step <= len(steps):
+        raise ValidationFailed(
+            f"{runbook.name} has no step {step}: its steps are 1 to {len(steps)}",
+            field="step",
+        )
+    return incident, steps
+
+
 def tick_step(*, incident, runbook: Runbook, step: int, by, via: str, note: str = "") -> StepTick:
     """Mark a step of the incident's runbook done: once, on the incident's timeline."""
     ensure_works_incident(incident, by, action="tick the steps of its runbook")
     note = clean_text(note, field="note", required=False, max_length=500)
     with transaction.atomic():
-        incident = locked(incident)
-        if not incident.is_open:
-            raise Conflict(
-                f"{incident.reference} is {incident.get_status_display().lower()}: "
-                "reopen it to tick runbook steps",
-                field="step",
-            )
-        found = runbook_for(incident).runbook
-        if found is None or found.pk != runbook.pk:
-            raise ValidationFailed(
-                f"{runbook.name} is not the runbook of {incident.reference}", field="runbook"
-            )
-        steps = steps_of(runbook.body)
-        if not 1 <= step <= len(steps):
-            raise ValidationFailed(
-                f"{runbook.name} has no step {step}: its steps are 1 to {len(steps)}",
-                field="step",
-            )
+        incident, steps = _open_runbook_step(incident, runbook, step, to="tick")
         done = StepTick.objects.filter(incident=incident, runbook=runbook, step=step).first()
         if done is not None:
             raise Conflict(
@@ -265,3 +273,31 @@ def tick_step(*, incident, runbook: Runbook, step: int, by, via: str, note: str 
             },
         )
     return tick
+
+
+def untick_step(*, incident, runbook: Runbook, step: int, by, via: str) -> None:
+    """Take back the tick of a step (ticked by mistake), on the incident's timeline; the step
+    can be ticked again. Who may tick may untick, while the incident is open."""
+    ensure_works_incident(incident, by, action="untick the steps of its runbook")
+    with transaction.atomic():
+        incident, steps = _open_runbook_step(incident, runbook, step, to="untick")
+        tick = StepTick.objects.filter(incident=incident, runbook=runbook, step=step).first()
+        if tick is None:
+            raise Conflict(f"step {step} is not ticked", field="step")
+        tick.delete()
+        record(
+            incident,
+            Event.RUNBOOK_STEP,
+            actor=by,
+            via=via,
+            message=f"Step {step} of {len(steps)} unticked: {steps[step - 1].title}",
+            data={
+                "runbook": runbook.slug,
+                "step": step,
+                "steps": len(steps),
+                "text": tick.text,
+                "unticked": True,
+                "ticked_by": tick.by_name,
+                "ticked_at": tick.at.isoformat(),
+            },
+        )

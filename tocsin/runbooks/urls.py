@@ -10,4 +10,5 @@ urlpatterns = [
     path("runbooks/<slug:slug>/versions/", views.runbook_versions, name="runbook-versions"),
     path("alert-catalogue/", views.alert_catalogue, name="alert-catalogue"),
     path("incidents/<int:pk>/runbook/tick/", views.tick, name="runbook-tick"),
+    path("incidents/<int:pk>/runbook/untick/", views.untick, name="runbook-untick"),
 ]

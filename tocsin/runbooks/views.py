@@ -1,9 +1,10 @@
 """The runbook pages (list, write, read, edit, versions with their diffs), the alert catalogue,
-and the incident page's tick. Thin: parse, call a service, render."""
+and the incident page's tick and untick. Thin: parse, call a service, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,10 +16,13 @@ from tocsin.forms import add_domain_error
 from tocsin.incidents.models import Channel, Incident
 
 from . import services
-from .catalogue import catalogue
-from .forms import RunbookForm, TickForm
+from .catalogue import fill, summaries
+from .forms import RunbookForm, TickForm, UntickForm
 from .models import Runbook
 from .steps import diff_lines, steps_of
+
+# Alert names on one page of the catalogue: every row is read and drawn per request.
+CATALOGUE_PAGE = 100
 
 
 def _refuse(error: PermissionDenied):
@@ -138,12 +142,16 @@ def alert_catalogue(request):
     if integration is not None and not integration.isdigit():
         integration = None
     missing = request.GET.get("missing") == "1"
-    entries = catalogue(integration=int(integration) if integration else None, missing=missing)
+    entries = summaries(integration=int(integration) if integration else None, missing=missing)
+    page = Paginator(entries, CATALOGUE_PAGE).get_page(request.GET.get("page"))
+    fill(page.object_list)
     return render(
         request,
         "runbooks/alert_catalogue.html",
         {
-            "entries": entries,
+            "entries": page.object_list,
+            "page": page,
+            "total": len(entries),
             "missing": missing,
             "integration": int(integration) if integration else None,
             "integrations": Integration.objects.order_by("name"),
@@ -152,27 +160,35 @@ def alert_catalogue(request):
     )
 
 
+def _checklist_form(request, form_class, pk: int):
+    """The incident, where to go back to, the valid form's runbook and step (else None: the
+    error is in the messages)."""
+    incident = get_object_or_404(Incident, pk=pk)
+    back = reverse("incident-detail", args=[incident.pk]) + "#runbook"
+    form = form_class(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        messages.error(request, f"{field}: {errors[0]}")
+        return incident, back, None, None
+    runbook = Runbook.objects.filter(slug=form.cleaned_data["runbook"]).first()
+    if runbook is None:
+        messages.error(request, f"there is no runbook {form.cleaned_data['runbook']!r}")
+    return incident, back, runbook, form.cleaned_data
+
+
 @login_required
 @require_POST
 def tick(request, pk: int):
     """A step of the incident's runbook done, from the incident page's checklist."""
-    incident = get_object_or_404(Incident, pk=pk)
-    back = reverse("incident-detail", args=[incident.pk]) + "#runbook"
-    form = TickForm(request.POST)
-    if not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        messages.error(request, f"{field}: {errors[0]}")
-        return redirect(back)
-    runbook = Runbook.objects.filter(slug=form.cleaned_data["runbook"]).first()
+    incident, back, runbook, fields = _checklist_form(request, TickForm, pk)
     if runbook is None:
-        messages.error(request, f"there is no runbook {form.cleaned_data['runbook']!r}")
         return redirect(back)
     try:
         tick = services.tick_step(
             incident=incident,
             runbook=runbook,
-            step=form.cleaned_data["step"],
-            note=form.cleaned_data["note"],
+            step=fields["step"],
+            note=fields["note"],
             by=request.user,
             via=Channel.WEB,
         )
@@ -182,4 +198,28 @@ def tick(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, f"Step {tick.step} done.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def untick(request, pk: int):
+    """A step ticked by mistake taken back, from the incident page's checklist."""
+    incident, back, runbook, fields = _checklist_form(request, UntickForm, pk)
+    if runbook is None:
+        return redirect(back)
+    try:
+        services.untick_step(
+            incident=incident,
+            runbook=runbook,
+            step=fields["step"],
+            by=request.user,
+            via=Channel.WEB,
+        )
+    except PermissionDenied as error:
+        _refuse(error)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Step {fields['step']} unticked.")
     return redirect(back)

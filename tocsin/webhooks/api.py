@@ -31,6 +31,7 @@ class WebhookOut(Schema):
     secret: str = Field(description="Signs every delivery: see X-Tocsin-Signature.")
     events: list[str]
     enabled: bool
+    include_drills: bool = Field(description='Drills\' events are sent too, with "drill": true.')
     created_at: datetime
 
     @staticmethod
@@ -46,6 +47,9 @@ class WebhookIn(Input):
         None, description=f"Event types; default: all of {', '.join(EventType.values)}."
     )
     enabled: StrictBool = True
+    include_drills: StrictBool = Field(
+        False, description="Also send drills' events; by default drills send nothing."
+    )
 
 
 class WebhookPatch(Patch):
@@ -53,6 +57,7 @@ class WebhookPatch(Patch):
     url: str = None
     events: list[str] = None
     enabled: StrictBool = None
+    include_drills: StrictBool = None
 
 
 class AttemptOut(Schema):
@@ -140,6 +145,7 @@ def create_webhook(request, payload: WebhookIn):
         url=payload.url,
         events=payload.events,
         enabled=payload.enabled,
+        include_drills=payload.include_drills,
         by=request.user,
     )
     return Status(201, webhook)

@@ -33,6 +33,12 @@ class WebhookForm(forms.Form):
     )
     events = EventsField(help_text="Cancelled incidents count as resolved.")
     enabled = forms.BooleanField(required=False, initial=True)
+    include_drills = forms.BooleanField(
+        label="Include drills",
+        required=False,
+        initial=False,
+        help_text='Off: practice incidents send nothing here. On: they are sent with "drill": true.',
+    )
 
 
 class WebhookCreateForm(WebhookForm):

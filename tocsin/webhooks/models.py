@@ -17,6 +17,11 @@ class EventType(models.TextChoices):
     RESOLVED = "incident.resolved", "Incident resolved or cancelled"
     REOPENED = "incident.reopened", "Incident reopened"
     NOTE_ADDED = "incident.note_added", "Note added"
+    # Support tickets (tocsin/tickets/): the body carries the ticket, its tagline and labels.
+    TICKET_OPENED = "ticket.opened", "Ticket opened"
+    TICKET_TRIAGED = "ticket.triaged", "Ticket triaged"
+    TICKET_ESCALATED = "ticket.escalated", "Ticket escalated or joined to an incident"
+    TICKET_CLOSED = "ticket.closed", "Ticket closed"
 
 
 # Sent only by "send a test"; no subscription needed.
@@ -50,6 +55,10 @@ class Webhook(models.Model):
         default=all_event_types, help_text="The event types this webhook receives."
     )
     enabled = models.BooleanField(default=True)
+    include_drills = models.BooleanField(
+        default=False,
+        help_text="Also receive drills' events (with \"drill\": true); off: drills send nothing.",
+    )
     # The circuit (circuit.py): deliveries in a row without a good answer, and while it is open.
     failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
     circuit_open_until = models.DateTimeField(null=True, blank=True, editable=False)

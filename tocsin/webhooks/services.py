@@ -105,6 +105,7 @@ def create_webhook(
     by: User,
     events=None,
     enabled: bool = True,
+    include_drills: bool = False,
 ) -> Webhook:
     """A team's webhook (admins and its leads), or an instance-wide one (`team=None`, admins)."""
     ensure_manages_webhooks(team, by)
@@ -114,12 +115,19 @@ def create_webhook(
         url=clean_url(url),
         events=list(EventType.values) if events is None else clean_events(events),
         enabled=bool(enabled),
+        include_drills=bool(include_drills),
         created_by=by,
     )
     return _save(webhook)
 
 
-UPDATABLE = {"name": clean_name, "url": clean_url, "events": clean_events, "enabled": bool}
+UPDATABLE = {
+    "name": clean_name,
+    "url": clean_url,
+    "events": clean_events,
+    "enabled": bool,
+    "include_drills": bool,
+}
 
 
 def update_webhook(*, webhook: Webhook, by: User, **changes) -> Webhook:
@@ -183,11 +191,28 @@ def _enqueue(
 
 
 def webhooks_for(incident: Incident, type_: str) -> list[Webhook]:
-    """Enabled webhooks of the incident's team and instance-wide ones that receive `type_`."""
+    """Enabled webhooks of the incident's team and instance-wide ones that receive `type_`; of a
+    drill, only those that opted in to drills."""
     candidates = Webhook.objects.filter(
         Q(team=incident.team_id) | Q(team__isnull=True), enabled=True
     ).order_by("id")
+    if incident.drill:
+        candidates = candidates.filter(include_drills=True)
     return [webhook for webhook in candidates if webhook.receives(type_)]
+
+
+def enqueue_for_team(team, *, type_: str, key: str, body: str) -> list[OutboxMessage]:
+    """One delivery of an event that is not an incident's (a support ticket's) to each enabled
+    webhook of `team` and each instance-wide one that receives `type_`; `key` names the event
+    once, so the same event is never queued twice."""
+    webhooks = Webhook.objects.filter(
+        Q(team=team) | Q(team__isnull=True), enabled=True
+    ).order_by("id")
+    return [
+        _enqueue(webhook, key=key, type_=type_, body=body)
+        for webhook in webhooks
+        if webhook.receives(type_)
+    ]
 
 
 def enqueue_event(incident: Incident, event: TimelineEvent) -> list[OutboxMessage]:

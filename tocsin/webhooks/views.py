@@ -39,6 +39,7 @@ def webhook_list(request):
                 url=data["url"],
                 events=data["events"],
                 enabled=data["enabled"],
+                include_drills=data["include_drills"],
                 by=user,
             )
         except DomainError as error:
@@ -71,6 +72,7 @@ def _page(request, webhook: Webhook, *, form=None, status=200):
             "url": webhook.url,
             "events": webhook.events,
             "enabled": webhook.enabled,
+            "include_drills": webhook.include_drills,
         }
     )
     return render(

@@ -1,5 +1,5 @@
 """Who may see the metrics: anyone signed in with an active account, viewers included, drills
-shown apart likewise (tocsin/accounts/permissions.py `may_see_metrics`)."""
+shown apart likewise (tocsin/accounts/permissions/ `may_see_metrics`)."""
 
 import pytest
 
@@ -7,6 +7,7 @@ from tests.postincident.metrics.conftest import RANGE
 from tests.support.people import person
 from tocsin.accounts import permissions
 from tocsin.accounts.models import InstanceRole
+from tocsin.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_an_account_that_was_switched_off_may_not(db):
     gone = person("gone@example.com", "Gus Gone", role=InstanceRole.RESPONDER)
     gone.is_active = False
     assert not permissions.may_see_metrics(gone)
-    with pytest.raises(permissions.PermissionDenied, match="cannot sign in any more"):
+    with pytest.raises(PermissionDenied, match="cannot sign in any more"):
         permissions.ensure_may_see_metrics(gone)
 
 

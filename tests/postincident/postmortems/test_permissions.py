@@ -1,5 +1,5 @@
 """Who may see, edit, review and publish a post-mortem: the answers in
-tocsin/accounts/permissions.py, and the services that enforce them."""
+tocsin/accounts/permissions/, and the services that enforce them."""
 
 import pytest
 

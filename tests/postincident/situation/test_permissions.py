@@ -1,6 +1,6 @@
 """Who may regenerate a report and choose its stakeholders: the incident's commander, members of
 its team and admins for the incident; admins and the team's leads for the team's list. The page
-offers exactly what the service allows (tocsin/accounts/permissions.py answers both)."""
+offers exactly what the service allows (tocsin/accounts/permissions/ answers both)."""
 
 import pytest
 

@@ -17,3 +17,15 @@ def may_declare(user) -> bool:
 def may_see_metrics(user) -> bool:
     """`{% if user|may_see_metrics %}`: the top bar's Metrics link."""
     return permissions.may_see_metrics(user)
+
+
+@register.filter
+def is_agent(user) -> bool:
+    """`{% if user|is_agent %}`: a support agent's top bar shows tickets only."""
+    return permissions.is_agent(user)
+
+
+@register.filter
+def may_see_tickets(user) -> bool:
+    """`{% if user|may_see_tickets %}`: the top bar's Tickets link."""
+    return permissions.may_see_tickets(user)

@@ -34,6 +34,17 @@ class Action:
 
 
 @dataclass
+class DrillRoute:
+    """What a drill's scenario decides for its alert over rules and mappings (set by
+    tocsin/drills/, never by a source): its team's incident, of this severity and service, in
+    a group of the drill's own run."""
+
+    run: int  # the drill run's id: its grouping key and fingerprints are its own
+    severity: str  # a severity key
+    service: int | None = None  # a service id
+
+
+@dataclass
 class ParsedAlert:
     fingerprint: str  # stable identity of the alert within its integration
     action: str  # Action.TRIGGER / ACKNOWLEDGE / RESOLVE
@@ -48,6 +59,7 @@ class ParsedAlert:
     ends_at: datetime | None = None
     raw: dict = field(default_factory=dict)  # this alert's own part of the payload
     test: bool = False  # sent from the integration's page (`test_alerts.py`), never by a source
+    drill: DrillRoute | None = None  # a drill's alert (test too): what its scenario decides
 
     @property
     def status(self) -> str:

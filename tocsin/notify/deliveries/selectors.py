@@ -1,6 +1,6 @@
 """Deliveries as people read them: each outbox row with its destination masked for whoever may
 not see it, the state the page names, and whether the reader may open it (the answers come
-from accounts/permissions.py)."""
+from accounts/permissions/)."""
 
 import re
 from dataclasses import dataclass

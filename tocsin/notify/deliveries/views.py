@@ -1,6 +1,6 @@
 """Deliveries: the outbox as a log, newest first, and one message on its own page.
 
-Who sees which messages, and whose addresses, is answered by accounts/permissions.py: admins
+Who sees which messages, and whose addresses, is answered by accounts/permissions/: admins
 every message, a team's leads their team's, anyone the messages addressed to them; an address
 is masked for whoever may not see it.
 """

@@ -23,6 +23,7 @@ from tocsin.accounts.permissions import (
 )
 from tocsin.errors import DomainError, PermissionDenied
 from tocsin.forms import add_domain_error
+from tocsin.hotfixes.selectors import hot_fixes_of
 from tocsin.incidents.models import Channel, Incident, Severity
 from tocsin.postincident.actions.views import action_items_context
 from tocsin.statuspage.markdown import render as markdown_html
@@ -106,6 +107,7 @@ def _detail(request, postmortem: Postmortem, *, status: int = 200, **forms):
         **action_items_context(
             postmortem, user, form=forms.get("action_item_form"), request=request
         ),
+        "hot_fixes": list(hot_fixes_of(postmortem.incident)),
         "folder": conf.folder(),
     }
     return render(request, "postmortems/detail.html", context, status=status)

@@ -200,6 +200,11 @@ def _publish(
     body = clean_body(body)
     display_at = display_time(display_at)
     impact_override = _impact_override(impact_override)
+    if incident is not None and incident.drill:
+        raise Conflict(
+            f"{incident.reference} is a drill: drills are never published on a status page",
+            field="incident",
+        )
     if incident is not None and (existing := _already_published(page, incident)):
         _refuse_twice(page, incident, existing)
     now = timezone.now()

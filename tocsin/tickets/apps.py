@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "tocsin.tickets"
+    label = "tickets"
+    verbose_name = "Support tickets"
+
+    def ready(self):
+        from tocsin.incidents import reactions
+        from tocsin.incidents.models import Event
+
+        from .services import incident_reopened, incident_resolved
+
+        reactions.register(incident_resolved, order=reactions.TICKETS, kinds=[Event.RESOLVED])
+        reactions.register(
+            incident_reopened, order=reactions.TICKETS_REOPENED, kinds=[Event.REOPENED]
+        )
