@@ -27,6 +27,7 @@ from tocsin.runbooks.catalogue import catalogue
 from tocsin.runbooks.models import Runbook, StepTick
 from tocsin.runbooks.selectors import runbook_for
 from tocsin.runbooks.steps import steps_of
+from tocsin.tickets.models import Ticket
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,3 +167,15 @@ def test_the_p1_has_two_action_items_one_overdue(p1):
     assert [item.is_overdue() for item in items] == [True, False]
     assert all(item.postmortem == p1.postmortem for item in items)
     assert items[1].external_url.startswith("https://")
+
+
+def test_sam_the_support_agent_has_a_new_ticket_and_a_closed_one(db):
+    load_demo()
+    sam = User.objects.get(email="sam@example.com")
+    assert sam.role == "agent"
+    new, closed = Ticket.objects.filter(reported_by=sam).order_by("id")
+    assert new.tagline == "ADMINS-FBLOCK: Clicking on user details gives an error"
+    assert new.status == "new"
+    assert closed.tagline == "S-USER-FBEHAV-FE: Checkout asks to sign in again after paying"
+    assert (closed.status, closed.close_reason) == ("closed", "not_a_bug")
+    assert "private mode" in closed.close_note

@@ -76,6 +76,7 @@ def test_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own
         "status page: unconfirmed subscribers": "",
         "post-mortems: reminders": "",
         "action items: overdue reminders": "",
+        "drills: scheduled drills": "",
     }
 
 

@@ -48,6 +48,7 @@ PEOPLE = [
         {"platform": MembershipRole.MEMBER},
     ),
     ("viewer@example.com", "Vera Viewer", InstanceRole.VIEWER, "UTC", {}),
+    ("sam@example.com", "Sam Support", InstanceRole.AGENT, "Europe/Lisbon", {}),
 ]
 
 TEAMS = [
@@ -103,7 +104,45 @@ def load_demo() -> bool:
         working = _demo_incidents(people, teams, services)
         _demo_status_page(people, services, working)
         _demo_after_the_incident(people, teams, services)
+        _demo_tickets(people, teams)
     return True
+
+
+def _demo_tickets(people, teams) -> None:
+    """Sam's tickets: one new for Payments to triage, one Alice triaged and closed."""
+    from tocsin.tickets import services as tickets
+
+    tickets.open_ticket(
+        by=people["sam"],
+        team=teams["payments"],
+        title="Clicking on user details gives an error",
+        customer_user_id="cust-4711",
+        what_they_did="Opened Admin → Users and clicked a user's name",
+        what_happened="An error page: 'Something went wrong'",
+        expected="The user's details",
+        browser="Firefox 133 on macOS",
+        scope="ADMINS",
+        criticality="FBLOCK",
+    )
+    cookies = tickets.open_ticket(
+        by=people["sam"],
+        team=teams["payments"],
+        title="Checkout asks to sign in again after paying",
+        customer_user_id="cust-0815",
+        what_they_did="Paid for an order",
+        what_happened="The confirmation page asked them to sign in again",
+        browser="Safari 18 on iOS",
+        scope="S-USER",
+        criticality="FBEHAV",
+    )
+    tickets.triage_ticket(ticket=cookies, by=people["alice"], classification="FE")
+    tickets.close_ticket(
+        ticket=cookies,
+        by=people["alice"],
+        reason="not_a_bug",
+        note="Their browser blocks our session cookie in private mode; ask them to pay in a "
+        "normal window.",
+    )
 
 
 # The status page: group, components in it, and the services each shows.
@@ -217,6 +256,8 @@ def demo_accounts() -> list[str]:
             who = "an admin"
         elif role == InstanceRole.VIEWER:
             who = "may read but not change anything"
+        elif role == InstanceRole.AGENT:
+            who = "a support agent: opens and follows support tickets"
         else:
             who = ", ".join(
                 f"{'lead' if r == MembershipRole.LEAD else 'member'} of {slug.capitalize()}"
@@ -378,7 +419,7 @@ def _demo_after_the_incident(people, teams, services) -> None:
             incident=incident,
             runbook=runbook,
             step=1,
-            note="6% of checkouts answer 502 since the 09:40 deploy",
+            note="6% of checkouts answer 502 since the last deploy",
             by=bob,
             via=Channel.WEB,
         )

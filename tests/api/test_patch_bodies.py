@@ -23,6 +23,8 @@ NULLABLE = {
     "/api/v1/runbooks/{slug}": set(),
     "/api/v1/incidents/{ref}/postmortem": set(),
     "/api/v1/action-items/{pk}": set(),
+    "/api/v1/hotfixes/{hot_fix_id}": set(),
+    "/api/v1/drill-scenarios/{scenario_id}": {"service"},
 }
 
 

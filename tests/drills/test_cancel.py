@@ -33,7 +33,9 @@ def test_cancelling_a_drill_cancels_its_incident_and_drops_its_pending_pages(
     incident.refresh_from_db()
     assert incident.status == Status.CANCELLED
     assert incident.cancel_reason == "The drill was cancelled"
-    assert incident.timeline.filter(kind=Event.DRILL, message="Drill cancelled by Alice Novak").exists()
+    assert incident.timeline.filter(
+        kind=Event.DRILL, message="Drill cancelled by Alice Novak"
+    ).exists()
     deliver()
     page.refresh_from_db()
     assert page.state == OutboxState.DROPPED
@@ -42,7 +44,10 @@ def test_cancelling_a_drill_cancels_its_incident_and_drops_its_pending_pages(
     assert OutboxMessage.objects.filter(purpose=Purpose.PAGE).count() == 1
     again = api_as(lead).post(f"/drills/{run.pk}/cancel")
     assert again.status_code == 409
-    assert again.json()["error"]["message"] == f"drill #{run.pk} is cancelled: there is nothing to cancel"
+    assert (
+        again.json()["error"]["message"]
+        == f"drill #{run.pk} is cancelled: there is nothing to cancel"
+    )
 
 
 def test_cancelling_the_incident_itself_cancels_the_drill(scenario, policy, lead):

@@ -58,7 +58,12 @@ def test_only_webhooks_that_opted_in_hear_of_drills(scenario, policy, lead, admi
 def test_the_api_and_the_form_set_include_drills(lead, admin, api_as, signed_in, payments):
     response = api_as(lead).post(
         "/webhooks",
-        {"team": "payments", "name": "Bot", "url": "https://hooks.example.com/x", "include_drills": True},
+        {
+            "team": "payments",
+            "name": "Bot",
+            "url": "https://hooks.example.com/x",
+            "include_drills": True,
+        },
     )
     assert response.status_code == 201, response.content
     assert response.json()["include_drills"] is True

@@ -15,7 +15,9 @@ from tocsin.incidents.models import Status
 pytestmark = pytest.mark.django_db
 
 
-def test_a_lead_starts_a_drill_from_the_page_and_reads_its_report(scenario, policy, lead, signed_in):
+def test_a_lead_starts_a_drill_from_the_page_and_reads_its_report(
+    scenario, policy, lead, signed_in
+):
     browser = signed_in(lead)
     response = browser.post(reverse("drill-scenario-start", args=[scenario.pk]))
 
@@ -96,3 +98,8 @@ def test_the_description_is_markdown_and_user_text_is_escaped(scenario, lead, si
 @pytest.fixture
 def p2(severities):
     return severities["P2"]
+
+
+def test_the_team_page_links_to_its_drills(payments, member, signed_in):
+    page = signed_in(member).get(reverse("team-detail", args=["payments"])).content.decode()
+    assert f'href="{reverse("drill-list", args=["payments"])}"' in page

@@ -45,14 +45,21 @@ def test_the_answers(payments, lead, member, admin, outsider, viewing_member):
 def test_a_member_may_not_start_a_drill_nor_write_a_scenario(
     scenario, member, api_as, prometheus, alertmanager_body
 ):
-    with pytest.raises(PermissionDenied, match="only an admin or a lead of Payments may start a drill"):
+    with pytest.raises(
+        PermissionDenied, match="only an admin or a lead of Payments may start a drill"
+    ):
         start_drill(scenario=scenario, by=member)
     api = api_as(member)
     response = api.post(f"/drill-scenarios/{scenario.pk}/start")
     assert response.status_code == 403
     response = api.post(
         "/teams/payments/drill-scenarios",
-        {"title": "Mine", "severity": "P1", "integration": prometheus.pk, "payload": alertmanager_body},
+        {
+            "title": "Mine",
+            "severity": "P1",
+            "integration": prometheus.pk,
+            "payload": alertmanager_body,
+        },
     )
     assert response.status_code == 403
     assert not DrillRun.objects.exists() and not Incident.objects.exists()
@@ -75,7 +82,10 @@ def test_members_read_the_report_and_outsiders_do_not(
         assert signed_in(reader).get(reverse("drill-run", args=[run.pk])).status_code == 200
     response = api_as(outsider).get(f"/drills/{run.pk}")
     assert response.status_code == 403
-    assert response.json()["error"]["message"] == "only members of Payments and admins may see its drills"
+    assert (
+        response.json()["error"]["message"]
+        == "only members of Payments and admins may see its drills"
+    )
     assert api_as(outsider).get("/teams/payments/drills").status_code == 403
     assert api_as(outsider).get("/teams/payments/drill-scenarios").status_code == 403
     assert signed_in(outsider).get(reverse("drill-list", args=["payments"])).status_code == 403
@@ -102,5 +112,11 @@ def test_the_page_offers_the_buttons_only_to_who_may_use_them(scenario, lead, me
     as_member = signed_in(member).get(url).content.decode()
     assert "Checkout 502s" in as_member
     assert "Start drill now" not in as_member and "New scenario" not in as_member
-    assert signed_in(member).post(reverse("drill-scenario-start", args=[scenario.pk])).status_code == 403
-    assert signed_in(member).get(reverse("drill-scenario-create", args=["payments"])).status_code == 403
+    assert (
+        signed_in(member).post(reverse("drill-scenario-start", args=[scenario.pk])).status_code
+        == 403
+    )
+    assert (
+        signed_in(member).get(reverse("drill-scenario-create", args=["payments"])).status_code
+        == 403
+    )

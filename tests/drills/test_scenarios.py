@@ -48,7 +48,11 @@ def test_a_lead_writes_a_scenario_through_the_api(
     scenario = Scenario.objects.get()
     assert body["id"] == scenario.pk
     assert (body["title"], body["severity"], body["service"]) == ("Checkout 502s", "P1", "checkout")
-    assert body["integration"] == {"id": prometheus.pk, "name": "Prometheus", "kind": "alertmanager"}
+    assert body["integration"] == {
+        "id": prometheus.pk,
+        "name": "Prometheus",
+        "kind": "alertmanager",
+    }
     assert body["payload"] == alertmanager_body == scenario.payload
     listed = api_as(lead).get("/teams/payments/drill-scenarios").json()
     assert [s["title"] for s in listed] == ["Checkout 502s"]

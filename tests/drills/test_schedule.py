@@ -78,7 +78,9 @@ def test_a_drill_that_cannot_start_is_cancelled_saying_why(scenario, lead, clock
     assert start_due_drills() == 0
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED
-    assert run.cancel_reason == "Could not start: Prometheus is disabled: enable it to run the drill"
+    assert (
+        run.cancel_reason == "Could not start: Prometheus is disabled: enable it to run the drill"
+    )
     assert not Incident.objects.exists()
 
 

@@ -8,16 +8,20 @@ change."""
 import pytest
 
 from tests.notify.conftest import _base_url, group, room, slack, telegram  # noqa: F401
+from tests.support import slack as slack_support
+from tests.support import telegram as telegram_support
 from tests.support.fakes.webhook_receiver import Receiver
-from tests.support.mailbox import text_of
+from tests.support.mailbox import html_of, text_of
 from tests.support.outbox import deliver
-from tocsin.alerting.models import Alert
+from tests.support.people import email_method
+from tocsin.alerting.models import Alert, AlertEvent
 from tocsin.drills.models import RunStatus
 from tocsin.drills.services import start_drill
 from tocsin.incidents.models import Channel, Event, Source
 from tocsin.incidents.services import acknowledge, resolve
 from tocsin.notify.models import OutboxMessage, OutboxState, Purpose
 from tocsin.oncall.escalation.engine import run_due_escalations
+from tocsin.oncall.escalation.models import NotificationRule
 from tocsin.statuspage import services as statuspage
 from tocsin.statuspage.models import Page, PublicIncident, Subscriber
 from tocsin.statuspage.snapshot import render_page
@@ -107,6 +111,14 @@ def test_a_drill_runs_the_whole_pipeline_marked_and_kept_apart(  # noqa: PLR0915
         by=admin,
     )
     receiver.secrets["/quiet"], receiver.secrets["/loud"] = quiet.secret, loud.secret
+    # Bob is paged at once by e-mail, by Telegram and by Slack.
+    methods = [
+        email_method(member),
+        telegram_support.link(member, telegram_support.BOB_TELEGRAM, "bob"),
+        slack_support.linked(member, "U0BOB"),
+    ]
+    for position, method in enumerate(methods, start=1):
+        NotificationRule.objects.create(user=member, position=position, contact_method=method)
     metrics_before = _metrics(api_as(admin))
     public_before = client.get("/status/api/v2/incidents.json").json()["incidents"]
 
@@ -122,6 +134,10 @@ def test_a_drill_runs_the_whole_pipeline_marked_and_kept_apart(  # noqa: PLR0915
     [alert] = Alert.objects.filter(incident=incident)
     assert alert.test and alert.integration == scenario.integration
     assert alert.labels["alertname"] == "DiskFull"
+    [received] = AlertEvent.objects.filter(alert=alert)
+    assert "A drill: team Payments, severity P1 and service Checkout set by its scenario" in (
+        received.decisions
+    )
     assert incident.timeline.filter(
         kind=Event.DRILL, message="Drill started by Alice Novak from scenario Checkout 502s"
     ).exists()
@@ -134,11 +150,18 @@ def test_a_drill_runs_the_whole_pipeline_marked_and_kept_apart(  # noqa: PLR0915
     [page_mail] = smtp.to(member.email)
     assert page_mail["Subject"].startswith(f"[DRILL] [P1] {incident.reference} ")
     assert text_of(page_mail).startswith("DRILL · P1")
-    [telegram_card] = [m for m in telegram.messages.values() if m["reply_to"] is None]
-    assert telegram_card["plain"].startswith(f"[DRILL] [P1] {incident.reference} ")
-    [slack_card] = list(slack.messages.values())
-    assert slack_card["text"].startswith(f"[DRILL] [P1] {incident.reference} ")
-    assert slack_card["blocks"][0]["text"]["text"].startswith("[DRILL] ")
+    assert ">DRILL</span>" in html_of(page_mail)
+    headline = f"[DRILL] [P1] {incident.reference} Disk almost full on db1"
+    telegram_posts = {
+        chat: m for (chat, _), m in telegram.messages.items() if m["reply_to"] is None
+    }
+    assert set(telegram_posts) == {telegram_support.GROUP_ID, str(telegram_support.BOB_TELEGRAM)}
+    assert all(m["plain"].startswith(headline) for m in telegram_posts.values())
+    slack_posts = {channel: m for (channel, _), m in slack.messages.items()}
+    assert set(slack_posts) == {slack_support.CHANNEL, "D0BOB"}  # the DM with U0BOB
+    for posted in slack_posts.values():
+        assert posted["text"].startswith(headline)
+        assert posted["blocks"][0]["text"]["text"].startswith(headline)
 
     # Bob acknowledges and resolves it; the run is finished.
     acknowledge(incident=incident, by=member, via=Channel.WEB)
@@ -152,6 +175,9 @@ def test_a_drill_runs_the_whole_pipeline_marked_and_kept_apart(  # noqa: PLR0915
     replies = [m for m in telegram.messages.values() if m["reply_to"] is not None]
     resolved_reply = [r["plain"] for r in replies if "resolved by" in r["plain"]]
     assert resolved_reply and all(text.startswith("[DRILL] ") for text in resolved_reply)
+
+    [resolution_mail] = smtp.to("payments@example.com")  # the team's list
+    assert resolution_mail["Subject"].startswith(f"[DRILL] Resolved: [P1] {incident.reference}")
 
     # Nothing on the public status page, no subscriber told.
     assert not PublicIncident.objects.exists()

@@ -59,6 +59,15 @@ def test_a_target_named_twice_is_refused(resolved, member):
     assert counts() == before
 
 
+def test_targets_are_a_list_not_one_string(resolved, member):
+    with pytest.raises(ValidationFailed, match="targets must be a list") as refused:
+        record_hot_fix(
+            incident=resolved, by=member, change_url=CHANGE, branch="main", targets="release/2.3"
+        )
+    assert refused.value.field == "targets"
+    assert not HotFix.objects.exists()
+
+
 def test_the_branch_it_went_to_is_no_target(resolved, member):
     with pytest.raises(ValidationFailed, match="the hot fix went to main"):
         record_hot_fix(

@@ -100,7 +100,7 @@ def test_a_closed_ticket_needs_a_reason_over_the_api_too(api_as, lead, ticket):
 
 
 def test_webhooks_hear_ticket_events_with_the_tagline_as_labels(
-    lead, payments, agent, details, severities
+    lead, payments, platform, admin, agent, details, severities
 ):
     webhook = create_webhook(
         team=payments,
@@ -110,8 +110,12 @@ def test_webhooks_hear_ticket_events_with_the_tagline_as_labels(
         events=["ticket.opened", "ticket.triaged"],
     )
     assert isinstance(webhook, Webhook)
+    create_webhook(  # another team's webhook hears nothing of Payments' tickets
+        team=platform, name="Theirs", url="https://other.example.org/hooks", by=admin
+    )
     ticket = open_ticket(by=agent, **details())
     [delivery] = OutboxMessage.objects.filter(channel="webhook")
+    assert delivery.data["webhook"] == webhook.pk
     body = json.loads(delivery.body_text)
     assert body["type"] == "ticket.opened"
     assert body["ticket"]["tagline"] == ticket.tagline

@@ -6,7 +6,7 @@ import pytest
 
 from tocsin.errors import Conflict, PermissionDenied, ValidationFailed
 from tocsin.incidents.models import Channel, Event, Source, Status
-from tocsin.incidents.services import declare, reopen, resolve
+from tocsin.incidents.services import cancel, declare, reopen, resolve
 from tocsin.notify.outbox.models import OutboxMessage
 from tocsin.tickets.models import CloseReason, TicketEvent, TicketStatus
 from tocsin.tickets.services import (
@@ -170,3 +170,22 @@ def test_the_teams_leads_hear_of_a_new_ticket(lead, member, ticket):
         "ADMINS-FBLOCK: Clicking on user details gives an error"
     )
     assert not mails_to(member).exists()
+
+
+def test_a_cancelled_incident_gives_its_tickets_back_to_triage(triaged, lead, agent):
+    incident = escalate_ticket(ticket=triaged, by=lead)
+    cancel(incident=incident, by=lead, via=Channel.WEB, reason="a duplicate of INC-3")
+    triaged.refresh_from_db()
+    assert (triaged.status, triaged.incident) == (TicketStatus.TRIAGED, None)
+    assert triaged.history.last().message == (
+        f"{incident.reference} was cancelled (a duplicate of INC-3): the ticket is back to triage"
+    )
+    assert mails_to(agent).filter(data__notice="ticket-incident").exists()
+    again = escalate_ticket(ticket=triaged, by=lead)  # escalating again opens a new one
+    assert again != incident
+
+
+def test_a_ticket_does_not_join_a_drill(triaged, lead, payments, p1):
+    drill = declare(title="Practice", severity=p1, team=payments, by=lead, drill=True)
+    with pytest.raises(Conflict, match="is a drill"):
+        escalate_ticket(ticket=triaged, by=lead, incident=drill)

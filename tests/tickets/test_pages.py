@@ -4,6 +4,7 @@ ticket page (each refusal on its form, 422, nothing changed), and the admins' ma
 import pytest
 
 from tests.support.web import page_text
+from tocsin.hotfixes.services import record_hot_fix
 from tocsin.tickets.models import Ticket, TicketStatus, UrgencyCell
 from tocsin.tickets.services import escalate_ticket, triage_ticket
 
@@ -132,3 +133,20 @@ def test_an_admin_changes_a_cell_on_the_matrix_page(signed_in, admin):
     assert UrgencyCell.objects.get().urgency == 1
     text = page_text(signed_in(admin).get("/tickets/settings/"))
     assert "ADMINS Some admins U2 High U1 Critical U3 Medium" in text
+
+
+def test_the_ticket_shows_its_incidents_hot_fix(signed_in, lead, member, agent, ticket):
+    triage_ticket(ticket=ticket, by=lead, classification="FE")
+    incident = escalate_ticket(ticket=ticket, by=lead)
+    record_hot_fix(
+        incident=incident,
+        by=member,
+        change_url="https://git.example.org/shop/pull/41",
+        branch="main",
+        targets=["release/2.3"],
+    )
+    text = page_text(signed_in(agent).get(f"/tickets/{ticket.pk}/"))
+    assert (
+        "Hot fix: https://git.example.org/shop/pull/41 on main, to merge back into "
+        "release/2.3 (not yet)"
+    ) in text

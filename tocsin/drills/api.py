@@ -48,7 +48,9 @@ class ScenarioIn(Input):
     title: str = Field(max_length=150)
     severity: str = Field(description="A severity key, e.g. P1.")
     service: str | None = Field(None, description="A service slug of the team; null: none.")
-    integration: int = Field(ge=1, le=MAX_ID, description="The id of one of the team's integrations.")
+    integration: int = Field(
+        ge=1, le=MAX_ID, description="The id of one of the team's integrations."
+    )
     payload: dict | list = Field(
         description="A body that integration's source sends (an Alertmanager webhook, …), "
         "with at least one firing alert; checked with the integration's parser."
@@ -123,7 +125,9 @@ class ReportOut(Schema):
     time_to_acknowledge: float | None = Field(description="Seconds from report to acknowledged.")
     time_to_resolve: float | None = Field(description="Seconds from report to resolved.")
     participants: list[ParticipantOut]
-    earlier: list[EarlierOut] = Field(description="The team's earlier finished drills, newest first.")
+    earlier: list[EarlierOut] = Field(
+        description="The team's earlier finished drills, newest first."
+    )
     comparison: ComparisonOut
 
 

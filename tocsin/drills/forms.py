@@ -63,9 +63,7 @@ class ScenarioForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(team=team).order_by("name")
-        self.fields["integration"].queryset = Integration.objects.filter(team=team).order_by(
-            "name"
-        )
+        self.fields["integration"].queryset = Integration.objects.filter(team=team).order_by("name")
 
     @staticmethod
     def initial_for(scenario) -> dict:

@@ -18,8 +18,7 @@ from tocsin.accounts.models import Team, User
 from tocsin.accounts.permissions import ensure_manages_drills
 from tocsin.alerting.ingest import ingest
 from tocsin.alerting.models import Integration
-from tocsin.alerting.sources import Action, DrillRoute, ParsedAlert, PayloadError
-from tocsin.alerting.sources import registry
+from tocsin.alerting.sources import Action, DrillRoute, ParsedAlert, PayloadError, registry
 from tocsin.errors import Conflict, DomainError, ValidationFailed
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Channel, Event, Incident, Service, Severity
@@ -189,9 +188,7 @@ def delete_scenario(*, scenario: Scenario, by: User) -> None:
     """Remove a scenario; its past runs stay in the team's history, under its title."""
     ensure_manages_drills(scenario.team, by, action="delete its drill scenarios")
     with transaction.atomic():
-        open_run = scenario.runs.filter(
-            status__in=[RunStatus.SCHEDULED, RunStatus.RUNNING]
-        ).first()
+        open_run = scenario.runs.filter(status__in=[RunStatus.SCHEDULED, RunStatus.RUNNING]).first()
         if open_run is not None:
             raise Conflict(
                 f"drill #{open_run.pk} of {scenario.title} is {open_run.status}: cancel it first"

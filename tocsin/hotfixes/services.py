@@ -53,7 +53,7 @@ def record_hot_fix(
         "owner": checks.owner(by if owner is None else owner),
         "note": checks.note(note),
     }
-    names = checks.targets(list(targets), hot_fix_branch=values["branch"])
+    names = checks.targets(targets, hot_fix_branch=values["branch"])
     with transaction.atomic():
         hot_fix = HotFix.objects.create(incident=incident, created_by=by, **values)
         MergeBack.objects.bulk_create(MergeBack(hot_fix=hot_fix, branch=name) for name in names)
@@ -116,26 +116,26 @@ def add_target(*, hot_fix: HotFix, by: User, branch: str, via: str = Channel.WEB
     """One more branch the hot fix must be merged back into."""
     ensure_may_change_hot_fix(hot_fix, by)
     name = checks.target_other_than(checks.branch(branch), hot_fix.branch, field="branch")
-    try:
-        with transaction.atomic():
-            hot_fix = _locked(hot_fix)
-            checks.target_other_than(name, hot_fix.branch, field="branch")
-            if hot_fix.targets.filter(branch=name).exists():
-                raise IntegrityError
-            target = MergeBack.objects.create(hot_fix=hot_fix, branch=name)
-            tell_the_incident(
-                hot_fix,
-                f"Hot fix {hot_fix.change_url}: to merge back into {name} too",
-                by=by,
-                via=via,
-                action="target_added",
-                branch=name,
-            )
-    except IntegrityError:
-        # Found, or hot_fix_merge_back_branch_once refused the row: the branch is a target.
-        raise Conflict(
-            f"{name} is already a merge-back target of this hot fix", field="branch"
-        ) from None
+    already = Conflict(f"{name} is already a merge-back target of this hot fix", field="branch")
+    with transaction.atomic():
+        hot_fix = _locked(hot_fix)
+        checks.target_other_than(name, hot_fix.branch, field="branch")
+        if hot_fix.targets.filter(branch=name).exists():
+            raise already
+        try:
+            with transaction.atomic():
+                target = MergeBack.objects.create(hot_fix=hot_fix, branch=name)
+        except IntegrityError:
+            # hot_fix_merge_back_branch_once: added by someone else meanwhile.
+            raise already from None
+        tell_the_incident(
+            hot_fix,
+            f"Hot fix {hot_fix.change_url}: to merge back into {name} too",
+            by=by,
+            via=via,
+            action="target_added",
+            branch=name,
+        )
     return target
 
 

@@ -30,6 +30,7 @@ WEBHOOKS = 400  # webhooks: one delivery per subscribed receiver
 STATUS_PAGE = 500  # statuspage: components that opted in tell the public by themselves
 TICKETS = 550  # tickets: a resolution closes the incident's tickets as fixed, tells the agents
 TICKETS_REOPENED = 551  # tickets: a reopened incident's tickets are escalated again
+TICKETS_CANCELLED = 552  # tickets: a cancelled incident's tickets go back to triage
 POSTINCIDENT = 600  # postincident: the situation report written at resolution, and sent
 POSTMORTEMS = 610  # postincident: a post-mortem drafted at resolution when the severity asks
 DRILLS = 620  # drills: a drill's run ends with its incident (resolved: finished; or cancelled)

@@ -53,11 +53,11 @@ from tocsin.oncall.schedules.selectors import on_call_at
 from tocsin.postincident.postmortems.card import postmortem_card
 from tocsin.postincident.situation.card import situation_card
 from tocsin.runbooks.card import incident_runbook_card
-from tocsin.tickets.card import incident_tickets_card
 from tocsin.statuspage import forms as statuspage_forms
 from tocsin.statuspage import selectors as statuspage
 from tocsin.statuspage.models import IncidentStatus as PublicStatus
 from tocsin.text import without_bidi_controls
+from tocsin.tickets.card import incident_tickets_card
 
 logger = logging.getLogger(__name__)
 

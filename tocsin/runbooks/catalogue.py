@@ -124,10 +124,11 @@ def fill(entries: list[Entry]) -> None:
     ids = {pk for entry in entries for pk in entry.incidents}
     incidents = Incident.objects.only("id").in_bulk(ids)
     for entry in entries:
-        alert = latest[entry._latest_id]
-        entry.description = _description(alert)
-        entry.source_url = _source(alert.links)
-        entry.incidents = {pk: incidents[pk].reference for pk in entry.incidents}
+        # An alert or incident deleted since the summary was read is simply left out.
+        if (alert := latest.get(entry._latest_id)) is not None:
+            entry.description = _description(alert)
+            entry.source_url = _source(alert.links)
+        entry.incidents = {pk: incidents[pk].reference for pk in entry.incidents if pk in incidents}
 
 
 def _attach_runbooks(entries: list[Entry]) -> None:

@@ -10,9 +10,12 @@ class TicketsConfig(AppConfig):
         from tocsin.incidents import reactions
         from tocsin.incidents.models import Event
 
-        from .services import incident_reopened, incident_resolved
+        from .services import incident_cancelled, incident_reopened, incident_resolved
 
         reactions.register(incident_resolved, order=reactions.TICKETS, kinds=[Event.RESOLVED])
         reactions.register(
             incident_reopened, order=reactions.TICKETS_REOPENED, kinds=[Event.REOPENED]
+        )
+        reactions.register(
+            incident_cancelled, order=reactions.TICKETS_CANCELLED, kinds=[Event.CANCELLED]
         )

@@ -186,6 +186,10 @@ class UrgencySeverity(models.Model):
     urgency = models.PositiveSmallIntegerField(choices=Urgency.choices, unique=True)
     severity = models.ForeignKey(Severity, on_delete=models.CASCADE, related_name="+")
 
+    class Meta:
+        verbose_name = "urgency's severity"
+        verbose_name_plural = "urgencies' severities"
+
     def __str__(self) -> str:
         return f"U{self.urgency} → {self.severity}"
 
@@ -195,6 +199,10 @@ class ClassificationTeam(models.Model):
 
     classification = models.CharField(max_length=16, choices=Classification.choices, unique=True)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "classification's team"
+        verbose_name_plural = "classifications' teams"
 
     def __str__(self) -> str:
         return f"{self.classification} → {self.team}"

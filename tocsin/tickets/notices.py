@@ -174,3 +174,14 @@ def incident_resolved(ticket: Ticket, incident) -> None:
         event=event,
     )
     _webhooks(ticket, EventType.TICKET_CLOSED, event)
+
+
+def incident_cancelled(ticket: Ticket, incident) -> None:
+    event = _latest(ticket)
+    _mail(
+        ticket,
+        _followers(ticket),
+        subject=f"Back to triage: {incident.reference} was cancelled",
+        lines=[event.message],
+        event=event,
+    )

@@ -266,6 +266,11 @@ def escalate_ticket(
                     "join an open incident",
                     field="incident",
                 )
+            if incident.drill:
+                raise Conflict(
+                    f"{incident.reference} is a drill: a customer's ticket joins a real incident",
+                    field="incident",
+                )
             if not (by.is_admin or is_member(incident.team, by)):
                 raise PermissionDenied(
                     f"only members of {incident.team.name} may join tickets to {incident.reference}"
@@ -407,6 +412,25 @@ def incident_resolved(incident: Incident, event) -> None:
             resolved_at=incident.resolved_at.isoformat(),
         )
         notices.incident_resolved(ticket, incident)
+
+
+def incident_cancelled(incident: Incident, event) -> None:
+    """A cancelled incident gives its open tickets back to triage, without an incident, and
+    their agents are told why."""
+    for ticket in incident.tickets.select_for_update().exclude(status=TicketStatus.CLOSED):
+        ticket.incident = None
+        ticket.status = TicketStatus.TRIAGED
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["incident", "status", "updated_at"])
+        write(
+            ticket,
+            TicketEvent.Kind.INCIDENT,
+            f"{incident.reference} was cancelled ({incident.cancel_reason}): the ticket is back "
+            "to triage",
+            by=None,
+            incident=incident.pk,
+        )
+        notices.incident_cancelled(ticket, incident)
 
 
 def incident_reopened(incident: Incident, event) -> None:

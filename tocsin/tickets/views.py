@@ -19,6 +19,7 @@ from tocsin.accounts.permissions import (
 )
 from tocsin.errors import DomainError, PermissionDenied, ValidationFailed
 from tocsin.forms import add_domain_error
+from tocsin.hotfixes.selectors import hot_fixes_of
 from tocsin.incidents.models import OPEN_STATUSES, Incident, Severity
 
 from . import services
@@ -127,6 +128,7 @@ def _detail(request, ticket: Ticket, *, status=200, **forms):
         "watching": ticket.watchers.filter(pk=user.pk).exists(),
         "matrix_urgency": Urgency(urgency_for(ticket.scope, ticket.criticality)),
         "comment_form": forms.get("comment_form") or CommentForm(),
+        "hot_fixes": hot_fixes_of(ticket.incident) if ticket.incident_id else [],
     }
     if triages and not ticket.is_closed:
         context["triage_form"] = forms.get("triage_form") or TriageForm(

@@ -37,7 +37,8 @@ class WebhookForm(forms.Form):
         label="Include drills",
         required=False,
         initial=False,
-        help_text='Off: practice incidents send nothing here. On: they are sent with "drill": true.',
+        help_text="Off: drills (practice incidents) send nothing here. On: they are sent, "
+        'with "drill": true.',
     )
 
 

@@ -57,7 +57,7 @@ class Webhook(models.Model):
     enabled = models.BooleanField(default=True)
     include_drills = models.BooleanField(
         default=False,
-        help_text="Also receive drills' events (with \"drill\": true); off: drills send nothing.",
+        help_text='Also receive drills\' events (with "drill": true); off: drills send nothing.',
     )
     # The circuit (circuit.py): deliveries in a row without a good answer, and while it is open.
     failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)

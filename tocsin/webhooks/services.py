@@ -205,9 +205,9 @@ def enqueue_for_team(team, *, type_: str, key: str, body: str) -> list[OutboxMes
     """One delivery of an event that is not an incident's (a support ticket's) to each enabled
     webhook of `team` and each instance-wide one that receives `type_`; `key` names the event
     once, so the same event is never queued twice."""
-    webhooks = Webhook.objects.filter(
-        Q(team=team) | Q(team__isnull=True), enabled=True
-    ).order_by("id")
+    webhooks = Webhook.objects.filter(Q(team=team) | Q(team__isnull=True), enabled=True).order_by(
+        "id"
+    )
     return [
         _enqueue(webhook, key=key, type_=type_, body=body)
         for webhook in webhooks

@@ -1,13 +1,10 @@
-"""A support agent, a ticket of Payments to attach files to, and an attachment folder of the
-test's own (TOCSIN_ATTACHMENT_DIR) that the tests list to see what was stored."""
+"""An attachment folder of the test's own (TOCSIN_ATTACHMENT_DIR) that the tests list to see
+what was stored, and Sam the support agent (tests/tickets/conftest.py) signed in. The ticket
+they attach files to is the specification's (tests/tickets/conftest.py)."""
 
 from pathlib import Path
 
 import pytest
-
-from tests.support.people import person
-from tocsin.accounts.models import InstanceRole
-from tocsin.tickets.services import open_ticket
 
 
 @pytest.fixture(autouse=True)
@@ -28,25 +25,6 @@ def stored(attachment_dir):
         return sorted(p.relative_to(attachment_dir).as_posix() for p in found)
 
     return files
-
-
-@pytest.fixture
-def agent(db):
-    return person("sam@example.com", "Sam Support", role=InstanceRole.AGENT)
-
-
-@pytest.fixture
-def ticket(agent, payments):
-    return open_ticket(
-        by=agent,
-        team=payments,
-        title="Checkout page shows an error after sign-in",
-        customer_user_id="cust-4711",
-        what_they_did="Signed in and opened the cart",
-        what_happened="An error page",
-        scope="USERS",
-        criticality="FBLOCK",
-    )
 
 
 @pytest.fixture

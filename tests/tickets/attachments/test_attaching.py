@@ -169,3 +169,14 @@ def test_the_same_file_twice_is_stored_once(agent, ticket, stored):
     attach(ticket=ticket, uploads=[files.upload("again.png", files.png())], by=agent)
     assert Attachment.objects.filter(ticket=ticket).count() == 2
     assert len(stored()) == 1
+
+
+def test_the_incident_page_lists_the_tickets_attachments(agent, client, member, ticket, incident):
+    ticket.incident = incident
+    ticket.save(update_fields=["incident"])
+    (png,) = attach(ticket=ticket, uploads=[files.upload("login.png", files.png())], by=agent)
+    client.force_login(member)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert f'<a href="/tickets/{ticket.pk}/attachments/{png.pk}/login.png">' in page
+    assert "attachment-list-compact" in page
+    assert '<img src="/tickets/' not in page  # links only, in the incident's ticket panel

@@ -194,3 +194,48 @@ def test_a_new_ticket_is_held_to_the_same_limits(settings):
 def test_attaching_nothing_is_refused(agent, ticket):
     with pytest.raises(ValidationFailed, match="choose at least one file to attach"):
         attach(ticket=ticket, uploads=[], by=agent)
+
+
+def test_with_the_default_limits_a_12_mb_screenshot_is_refused(agent, ticket, stored):
+    content = files.png(padding=int(12.4 * MB))
+    with pytest.raises(ValidationFailed) as refused:
+        attach(ticket=ticket, uploads=[files.upload("huge.png", content)], by=agent)
+    assert (
+        refused.value.message == "huge.png: the file is 12.4 MB; screenshots may be at most 10 MB"
+    )
+    assert stored() == []
+
+
+def test_sizes_in_words():
+    from tocsin.tickets.attachments.services import human_size
+
+    assert [human_size(n) for n in (1, 512, 240 * 1024, int(262.5 * MB), 250 * MB)] == [
+        "1 byte",
+        "512 bytes",
+        "240 KB",
+        "262.5 MB",
+        "250 MB",
+    ]
+
+
+def test_a_viewer_is_refused_by_the_form_and_nothing_is_stored(client, viewer, ticket, stored):
+    client.force_login(viewer)
+    response = client.post(
+        f"/tickets/{ticket.pk}/attachments/",
+        {"attachments": [files.upload("login.png", files.png())]},
+    )
+    assert response.status_code == 403
+    assert "Vera Viewer only reads and may not attach files to it" in response.content.decode()
+    assert 'type="file"' not in response.content.decode()
+    assert stored() == []
+    assert not Attachment.objects.exists()
+
+
+def test_someone_who_may_not_see_the_ticket_cannot_attach(client, outsider, ticket, stored):
+    client.force_login(outsider)
+    response = client.post(
+        f"/tickets/{ticket.pk}/attachments/",
+        {"attachments": [files.upload("login.png", files.png())]},
+    )
+    assert response.status_code == 403
+    assert stored() == []

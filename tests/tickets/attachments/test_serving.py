@@ -17,7 +17,8 @@ def attached(agent, ticket):
         files.upload("session.har", files.har()),
         files.upload("recording.webm", files.webm()),
     ]
-    return dict(zip(("png", "har", "webm"), attach(ticket=ticket, uploads=uploads, by=agent)))
+    attached = attach(ticket=ticket, uploads=uploads, by=agent)
+    return dict(zip(("png", "har", "webm"), attached, strict=True))
 
 
 def _body(response) -> bytes:
@@ -70,7 +71,9 @@ def test_a_name_beyond_ascii_is_given_as_rfc_5987(agent, agent_client, ticket):
         ticket=ticket, uploads=[files.upload("écran d'accueil.png", files.png())], by=agent
     )
     response = agent_client.get(_web(attachment))
-    assert response["Content-Disposition"] == "inline; filename*=utf-8''%C3%A9cran%20d%27accueil.png"
+    assert (
+        response["Content-Disposition"] == "inline; filename*=utf-8''%C3%A9cran%20d%27accueil.png"
+    )
 
 
 def test_someone_who_may_not_see_the_ticket_gets_403_and_no_bytes(client, outsider, attached):

@@ -118,6 +118,7 @@ def test_authorization_headers_keep_only_their_scheme(har, entry, name, value, k
         "X-Client-Secret",
         "X-Hub-Signature-256",
         "apikey",
+        "X-Key",
     ],
 )
 def test_a_header_named_like_a_secret_loses_its_value(har, entry, name):

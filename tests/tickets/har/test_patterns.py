@@ -58,6 +58,30 @@ def test_a_bearer_value_is_found_anywhere(har, entry):
     assert result.report.summary() == "1 Bearer token"
 
 
+def test_bearer_is_found_in_any_case(har, entry):
+    data = har(entry(content={"mimeType": "text/plain", "text": "bearer abcdefghijklmnop1"}))
+
+    result = redact_har(data)
+
+    assert b"abcdefghijklmnop1" not in result.content
+    assert result.report.summary() == "1 Bearer token"
+
+
+def test_a_secret_counts_under_the_first_thing_that_removes_it(har, entry, jwt):
+    data = har(
+        entry(
+            f"https://shop.example.com/?token={jwt}",
+            query_string=[("token", jwt)],
+            request_headers=[("Authorization", f"Bearer {jwt}")],
+        )
+    )
+
+    result = redact_har(data)
+
+    assert jwt.encode() not in result.content
+    assert result.report.summary() == "1 Authorization header, 1 token in a query string"
+
+
 def test_a_word_after_bearer_is_not_a_token(har, entry):
     text = "Bearer tokens are sent in the Authorization header."
     data = har(entry(content={"mimeType": "text/plain", "text": text}))

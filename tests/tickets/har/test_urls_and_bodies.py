@@ -74,6 +74,27 @@ def test_tokens_in_the_fragment_referer_location_and_redirect_url_go_too(har, en
     assert result.report.summary() == "3 tokens in query strings"
 
 
+def test_urls_anywhere_in_the_file_lose_their_secret_parameters(har, entry):
+    page = (
+        '<a href="https://shop.example.com/reset?token=r3set&lang=en">reset</a>'
+        "<script>new WebSocket('wss://live.example.com/socket?auth=s0cket')</script>"
+    )
+    data = har(
+        entry(content={"mimeType": "text/html", "text": page}),
+        pages=[{"id": "page_1", "title": "https://shop.example.com/welcome?session=w3lcome"}],
+    )
+
+    result = redact_har(data)
+
+    after = json.loads(result.content)["log"]
+    assert after["entries"][0]["response"]["content"]["text"] == (
+        '<a href="https://shop.example.com/reset?token=%5Bredacted%5D&lang=en">reset</a>'
+        "<script>new WebSocket('wss://live.example.com/socket?auth=%5Bredacted%5D')</script>"
+    )
+    assert after["pages"][0]["title"] == "https://shop.example.com/welcome?session=%5Bredacted%5D"
+    assert result.report.summary() == "3 tokens in query strings"
+
+
 def test_credentials_in_a_url_lose_the_password(har, entry):
     data = har(
         entry(
@@ -191,6 +212,8 @@ def test_tokens_in_a_json_answer_go_and_their_description_stays(har, entry):
         "refresh_token": "rt-1",
         "token_type": "Bearer",
         "expires_in": 3600,
+        "refresh_token_expires_in": 86400,
+        "token_endpoint": "https://sso.example.com/token",
         "scope": "openid profile",
     }
     content = {"size": 120, "mimeType": "application/json", "text": json.dumps(answer, indent=2)}
@@ -230,6 +253,13 @@ def test_a_base64_json_body_is_decoded_redacted_and_encoded_again(har, entry):
     assert result.report.summary() == "1 secret field"
 
 
+def test_base64_text_that_is_not_utf_8_is_left_alone(har, entry):
+    text = base64.b64encode("password=hunter2 caf\u00e9".encode("latin-1")).decode()
+    data = har(entry(content={"mimeType": "text/plain", "encoding": "base64", "text": text}))
+
+    assert redact_har(data).content == data
+
+
 def test_a_base64_image_is_left_alone(har, entry):
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256))).decode()
     content = {"mimeType": "image/png", "encoding": "base64", "text": image}
@@ -245,14 +275,16 @@ def test_websocket_text_frames_are_bodies_too(har, entry):
     frames = [
         {"type": "send", "time": 1.0, "opcode": 1, "data": '{"op":"auth","token":"ws-t0k"}'},
         {"type": "receive", "time": 1.1, "opcode": 1, "data": '{"op":"ready"}'},
+        {"type": "receive", "time": 1.2, "opcode": 2, "data": "eyJ0b2tlbiI6InNlY3JldCJ9"},
     ]
     data = har(entry("wss://shop.example.com/live", _webSocketMessages=frames))
 
     result = redact_har(data)
 
-    sent, received = redacted_entry(data)["_webSocketMessages"]
+    sent, received, binary = redacted_entry(data)["_webSocketMessages"]
     assert json.loads(sent["data"]) == {"op": "auth", "token": "[redacted]"}
     assert received == frames[1]
+    assert binary == frames[2]
     assert result.report.summary() == "1 secret field"
 
 

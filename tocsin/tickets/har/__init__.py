@@ -1,4 +1,5 @@
-"""HAR files attached to support tickets, without their secrets (docs/tickets-har.md).
+"""HAR files attached to support tickets, without their secrets (docs/tickets.md, "HAR files:
+what Tocsin removes").
 
     result = redact_har(data)        # Redacted(content: bytes, report: RedactionReport)
     result.report.summary()          # "12 cookies, 3 Authorization headers, 1 password field"

@@ -51,6 +51,8 @@ _DESCRIPTIVE = {
 
 @dataclass(frozen=True)
 class Redacted:
+    """The file to store, and the report to store beside it."""
+
     content: bytes
     report: RedactionReport
 
@@ -117,7 +119,8 @@ def _redact_entry(entry: dict, tally: Tally) -> None:
         response["redirectURL"] = redact_url(response["redirectURL"], tally)
     _redact_content(response["content"], tally)
     # Chromium's DevTools keeps WebSocket frames beside the entry; text frames may be JSON.
-    for message in entry.get("_webSocketMessages") or []:
+    messages = entry.get("_webSocketMessages")
+    for message in messages if isinstance(messages, list) else ():
         text_frame = isinstance(message, dict) and message.get("opcode") == 1
         if text_frame and isinstance(message.get("data"), str):
             message["data"] = redact_body(message["data"], None, tally)
