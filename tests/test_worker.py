@@ -77,6 +77,8 @@ def test_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own
         "post-mortems: reminders": "",
         "action items: overdue reminders": "",
         "drills: scheduled drills": "",
+        "hot fixes: merge-back reminders": "",
+        "ticket attachments: clean-up": "",
     }
 
 

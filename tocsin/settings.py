@@ -225,7 +225,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# Ticket attachments (docs/tickets-attachments.md) are read by tocsin/tickets/attachments/conf.py
+# Ticket attachments (docs/tickets.md, "Attachments") are read by tocsin/tickets/attachments/conf.py
 # from TOCSIN_ATTACHMENT_DIR (default DATA_DIR / "attachments") and TOCSIN_ATTACHMENT_MAX_*.
 
 TASKS = {

@@ -86,3 +86,22 @@ def test_the_api_and_the_form_set_include_drills(lead, admin, api_as, signed_in,
     assert webhook.include_drills is True
     page = signed_in(lead).get(reverse("webhook-detail", args=[webhook.pk])).content.decode()
     assert "Include drills" in page
+
+
+def test_the_incident_page_of_a_drill_offers_no_publishing_and_a_post_is_refused(
+    drill, lead, signed_in
+):
+    browser = signed_in(lead)
+    page = browser.get(reverse("incident-detail", args=[drill.pk])).content.decode()
+    assert "Publish to status page" not in page
+    assert "Not on the status page." in page
+
+    response = browser.post(
+        reverse("statuspage-from-incident-publish", args=[drill.pk]),
+        {"name": "Checkout is down", "status": "investigating", "body": "Looking into it"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Status page: {drill.reference} is a drill: drills are never published on a status page"
+    ]
+    assert not PublicIncident.objects.exists()

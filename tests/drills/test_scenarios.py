@@ -218,3 +218,23 @@ def test_deleting_a_scenario_keeps_its_drills_and_waits_for_a_running_one(
         "Checkout 502s",
         RunStatus.FINISHED,
     )
+
+
+def test_a_payload_with_a_nul_character_is_refused(api_as, lead, prometheus, alertmanager_body):
+    alertmanager_body["alerts"][0]["annotations"]["summary"] = "Disk\x00full"
+    response = api_as(lead).post(
+        "/teams/payments/drill-scenarios",
+        {
+            "title": "T",
+            "severity": "P1",
+            "integration": prometheus.pk,
+            "payload": alertmanager_body,
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "validation_failed",
+        "message": "the payload must not contain NUL characters",
+        "field": "payload",
+    }
+    assert _rows() == []

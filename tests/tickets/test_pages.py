@@ -6,7 +6,7 @@ import pytest
 from tests.support.web import page_text
 from tocsin.hotfixes.services import record_hot_fix
 from tocsin.tickets.models import Ticket, TicketStatus, UrgencyCell
-from tocsin.tickets.services import escalate_ticket, triage_ticket
+from tocsin.tickets.services import close_ticket, escalate_ticket, triage_ticket
 
 
 def test_the_list_shows_tagline_urgency_and_status(signed_in, agent, ticket):
@@ -150,3 +150,14 @@ def test_the_ticket_shows_its_incidents_hot_fix(signed_in, lead, member, agent, 
         "Hot fix: https://git.example.org/shop/pull/41 on main, to merge back into "
         "release/2.3 (not yet)"
     ) in text
+
+
+def test_a_closed_ticket_still_takes_comments(signed_in, lead, agent, ticket):
+    close_ticket(ticket=ticket, by=lead, reason="fixed")
+    page = page_text(signed_in(agent).get(f"/tickets/{ticket.pk}/"))
+    assert "Add comment" in page
+    response = signed_in(agent).post(
+        f"/tickets/{ticket.pk}/comment/", {"text": "The customer says it works now"}
+    )
+    assert response.status_code == 302
+    assert ticket.history.last().message == "The customer says it works now"

@@ -22,7 +22,7 @@ class Scenario(models.Model):
     description = models.TextField(blank=True, help_text="What the drill practises; Markdown.")
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="+")
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     integration = models.ForeignKey(
         Integration,

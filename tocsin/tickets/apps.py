@@ -10,7 +10,10 @@ class TicketsConfig(AppConfig):
         from tocsin.incidents import reactions
         from tocsin.incidents.models import Event
 
+        from .attachments import conf as attachment_settings
         from .services import incident_cancelled, incident_reopened, incident_resolved
+
+        attachment_settings.check()
 
         reactions.register(incident_resolved, order=reactions.TICKETS, kinds=[Event.RESOLVED])
         reactions.register(

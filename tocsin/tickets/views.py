@@ -122,7 +122,7 @@ def _detail(request, ticket: Ticket, *, status=200, **forms):
         "ticket": ticket,
         "history": ticket.history.all(),
         "attachments": ticket.attachments.all(),
-        "may_work": may_work_on_ticket(ticket, user) and not ticket.is_closed,
+        "may_work": may_work_on_ticket(ticket, user),
         "may_triage": triages,
         "is_agent": is_agent(user),
         "watching": ticket.watchers.filter(pk=user.pk).exists(),

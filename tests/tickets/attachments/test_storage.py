@@ -135,3 +135,20 @@ def test_sweep_removes_files_nobody_names_once_they_are_old(agent, ticket, attac
     assert not orphan.exists() and not partial.exists()
     assert young.exists()
     assert (attachment_dir / attachment.stored_as).exists()
+
+
+def test_a_left_behind_file_attached_again_is_not_swept(agent, ticket, attachment_dir):
+    import hashlib
+
+    content = files.png()
+    folder = attachment_dir / str(ticket.pk)
+    folder.mkdir(parents=True)
+    leftover = folder / hashlib.sha256(content).hexdigest()
+    leftover.write_bytes(content)
+    two_hours_ago = time.time() - 7200
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+
+    (attachment,) = attach(ticket=ticket, uploads=[files.upload("a.png", content)], by=agent)
+    assert attachment.stored_as == f"{ticket.pk}/{leftover.name}"
+    assert storage.sweep() == 0
+    assert leftover.read_bytes() == content

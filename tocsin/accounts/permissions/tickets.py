@@ -86,7 +86,8 @@ def tickets_visible_to(user: User | None, tickets: QuerySet) -> QuerySet:
 
 
 def may_work_on_ticket(ticket, user: User | None) -> bool:
-    """Comment, attach files, watch: whoever sees it and writes tickets, while it is open."""
+    """Comment, attach files, watch: whoever sees it and writes tickets, closed tickets too
+    (the customer wrote back; a lead reopens it if need be)."""
     return _writes_tickets(user) and _sees_ticket(ticket, user)
 
 

@@ -1,5 +1,5 @@
 """Files attached to support tickets: screenshots, HAR files (stored without their secrets) and
-screen recordings (docs/tickets-attachments.md).
+screen recordings (docs/tickets.md, "Attachments").
 
     checked = check_uploads(ticket_or_None, uploads)   # every refusal before anything is stored
     store_attachments(ticket, checked, by=user)        # inside the caller's transaction

@@ -72,7 +72,10 @@ def write(ticket_id: int, sha256: str, source) -> str:
     stored_as = f"{int(ticket_id)}/{sha256}"
     final = folder / sha256
     if final.exists():
-        return stored_as  # the same file, attached to this ticket before
+        # The same file, attached to this ticket before (or left behind by a killed process):
+        # it counts as just written, so sweep() leaves it alone while this transaction runs.
+        os.utime(final)
+        return stored_as
     temporary = folder / f".{sha256}.{uuid.uuid4().hex}.part"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.PRIVATE_FILE)
     try:
