@@ -258,6 +258,6 @@ def test_demo_loads_once_however_often_it_runs(db, capsys):
     second = capsys.readouterr().out
     assert second.startswith("Demo data already present; nothing changed.")
     assert "admin@example.com" in second  # the credentials are shown again
-    assert User.objects.count() == len(people) == 6
+    assert User.objects.count() == len(people) == 7
     assert set(User.objects.values_list("email", flat=True)) == people
     assert list(User.objects.get(email="carol@example.com").reported_incidents.all()) == incidents

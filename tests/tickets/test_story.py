@@ -1,11 +1,13 @@
 """End to end, the story of docs/tickets.md: Sam, a support agent, opens a ticket on the web
 with two screenshots, a HAR file and a screen recording; Tocsin shows the tagline and the
 urgency, and stores the HAR without its secrets. Alice, Payments' lead, triages it as FE and
-escalates it: a P1 by the mapping, which pages Bob, on call, over real SMTP. Bob resolves it;
-Sam is e-mailed that it is fixed and the ticket says so."""
+escalates it: a P1 by the mapping, which pages Bob, on call, over real SMTP, and posts its card
+in Payments' Telegram group (the fake Telegram server). Bob resolves it; the card's thread says
+so; Sam is e-mailed that it is fixed and the ticket says so."""
 
 import pytest
 
+from tests.postincident.situation.conftest import group, telegram  # noqa: F401
 from tests.support.mailbox import text_of
 from tests.support.outbox import deliver
 from tests.support.web import page_text
@@ -26,7 +28,18 @@ def attachment_dir(settings, tmp_path):
 
 
 def test_a_ticket_from_the_agent_to_the_fix(  # noqa: PLR0915 (one story, step by step)
-    smtp, signed_in, client, agent, lead, member, payments, severities, admin, policy
+    smtp,
+    telegram,  # noqa: F811
+    group,  # noqa: F811
+    signed_in,
+    client,
+    agent,
+    lead,
+    member,
+    payments,
+    severities,
+    admin,
+    policy,
 ):
     set_urgency_severity(urgency=2, severity=severities["P1"], by=admin)
 
@@ -87,9 +100,17 @@ def test_a_ticket_from_the_agent_to_the_fix(  # noqa: PLR0915 (one story, step b
     deliver()
     page_mail = next(m for m in smtp.messages if m["To"] == member.email)
     assert incident.reference in page_mail["Subject"]
+    [card] = [m for m in telegram.messages.values() if m["reply_to"] is None]
+    assert "ADMINS-FBLOCK-FE: Clicking on user details gives an error" in card["plain"]
     acknowledge(incident=incident, by=member, via=Channel.WEB)
     resolve(incident=incident, by=member, via=Channel.WEB, resolution="Rolled back 2.14.1")
     deliver()
+    deliver()  # a reply in the card's thread waits for the card
+    assert any(
+        f"{incident.reference} resolved by Bob Okafor" in m["plain"]
+        for m in telegram.messages.values()
+        if m["reply_to"] is not None
+    ), telegram.messages
 
     # Sam is told, by e-mail and on the ticket.
     [told] = [m for m in smtp.messages if m["To"] == agent.email and "Resolved" in m["Subject"]]

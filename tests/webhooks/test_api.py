@@ -17,6 +17,10 @@ ALL_TYPES = [
     "incident.resolved",
     "incident.reopened",
     "incident.note_added",
+    "ticket.opened",
+    "ticket.triaged",
+    "ticket.escalated",
+    "ticket.closed",
 ]
 
 

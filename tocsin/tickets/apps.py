@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         from tocsin.incidents.models import Event
 
         from .attachments import conf as attachment_settings
-        from .services import incident_cancelled, incident_reopened, incident_resolved
+        from .reactions import incident_cancelled, incident_reopened, incident_resolved
 
         attachment_settings.check()
 

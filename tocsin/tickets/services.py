@@ -78,7 +78,11 @@ def write(ticket: Ticket, kind: str, message: str, *, by: User | None, **data) -
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("team", "incident").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("team", "incident")
+        .get(pk=ticket.pk)
+    )
 
 
 def open_ticket(
@@ -391,64 +395,6 @@ def _open_status(ticket: Ticket) -> str:
     if ticket.incident_id:
         return TicketStatus.ESCALATED
     return TicketStatus.TRIAGED if ticket.classification else TicketStatus.NEW
-
-
-def incident_resolved(incident: Incident, event) -> None:
-    """Inside the resolution's transaction: the incident's open tickets are closed as fixed,
-    and their agents told, so they can answer the customer."""
-    for ticket in incident.tickets.select_for_update().exclude(status=TicketStatus.CLOSED):
-        ticket.status = TicketStatus.CLOSED
-        ticket.close_reason = CloseReason.FIXED
-        ticket.close_note = f"{incident.reference} was resolved: {incident.resolution}"
-        ticket.closed_at = ticket.updated_at = timezone.now()
-        ticket.save()
-        write(
-            ticket,
-            TicketEvent.Kind.INCIDENT,
-            f"{incident.reference} resolved by {incident.resolved_by or event.actor_name}: "
-            f"{incident.resolution}",
-            by=None,
-            incident=incident.pk,
-            resolved_at=incident.resolved_at.isoformat(),
-        )
-        notices.incident_resolved(ticket, incident)
-
-
-def incident_cancelled(incident: Incident, event) -> None:
-    """A cancelled incident gives its open tickets back to triage, without an incident, and
-    their agents are told why."""
-    for ticket in incident.tickets.select_for_update().exclude(status=TicketStatus.CLOSED):
-        ticket.incident = None
-        ticket.status = TicketStatus.TRIAGED
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["incident", "status", "updated_at"])
-        write(
-            ticket,
-            TicketEvent.Kind.INCIDENT,
-            f"{incident.reference} was cancelled ({incident.cancel_reason}): the ticket is back "
-            "to triage",
-            by=None,
-            incident=incident.pk,
-        )
-        notices.incident_cancelled(ticket, incident)
-
-
-def incident_reopened(incident: Incident, event) -> None:
-    """The tickets a resolution closed are open again with their incident."""
-    for ticket in incident.tickets.select_for_update().filter(
-        status=TicketStatus.CLOSED, close_reason=CloseReason.FIXED
-    ):
-        ticket.status = TicketStatus.ESCALATED
-        ticket.close_reason, ticket.close_note = "", ""
-        ticket.closed_at, ticket.updated_at = None, timezone.now()
-        ticket.save()
-        write(
-            ticket,
-            TicketEvent.Kind.INCIDENT,
-            f"{incident.reference} reopened: {event.message}",
-            by=None,
-            incident=incident.pk,
-        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -192,7 +192,11 @@ def cancel_drill(*, run: DrillRun, by: User, via: str = Channel.WEB) -> DrillRun
     ensure_manages_drills(run.team, by, action="cancel its drills")
     now = timezone.now()
     with transaction.atomic():
-        run = DrillRun.objects.select_for_update().select_related("incident").get(pk=run.pk)
+        run = (
+            DrillRun.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=run.pk)
+        )
         if run.status not in (RunStatus.SCHEDULED, RunStatus.RUNNING):
             raise Conflict(f"drill #{run.pk} is {run.status}: there is nothing to cancel")
         was_running = run.status == RunStatus.RUNNING

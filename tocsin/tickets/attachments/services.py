@@ -178,7 +178,11 @@ def store_attachments(
     incident's timeline), inside the caller's transaction; the ticket's limits are checked again
     with its row locked. A file written for a transaction that rolls back is removed."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("incident").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=ticket.pk)
+        )
         check_totals(ticket, checked)
         attachments = []
         for item in checked:
