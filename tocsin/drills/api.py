@@ -87,7 +87,7 @@ class ScheduleIn(Input):
     scheduled_for: datetime = Field(description="In the future, with a time zone.")
 
 
-class StepOut(Schema):
+class DrillStepOut(Schema):
     step: int
     text: str
     at: datetime
@@ -100,7 +100,7 @@ class ParticipantOut(Schema):
     pages: int
     acknowledged_at: datetime | None
     resolved_at: datetime | None
-    steps: list[StepOut] = Field(description="The runbook steps they ticked.")
+    steps: list[DrillStepOut] = Field(description="The runbook steps they ticked.")
 
 
 class EarlierOut(Schema):

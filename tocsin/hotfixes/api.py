@@ -89,7 +89,7 @@ class HotFixPatch(Patch):
     note: str = None
 
 
-class TargetIn(Input):
+class MergeBackIn(Input):
     branch: str = Field(description="A branch to merge it back into, e.g. release/2.1.")
 
 
@@ -186,7 +186,7 @@ def update_hot_fix(request, hot_fix_id: int, payload: HotFixPatch):
 
 
 @router.post("/hotfixes/{int:hot_fix_id}/targets", response={201: HotFixOut, **ERRORS})
-def add_merge_back_target(request, hot_fix_id: int, payload: TargetIn):
+def add_merge_back_target(request, hot_fix_id: int, payload: MergeBackIn):
     """One more branch to merge it back into; a branch already there is a 409."""
     hot_fix = _hot_fix(request, hot_fix_id)
     services.add_target(

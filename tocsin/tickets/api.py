@@ -26,7 +26,7 @@ MAX_PAGE = 200
 MAX_OFFSET = 1_000_000_000
 
 
-class PersonOut(Schema):
+class TicketPersonOut(Schema):
     id: int
     display_name: str
 
@@ -70,8 +70,8 @@ class TicketOut(Schema):
     close_reason: str | None
     close_note: str
     team: TeamRef
-    reported_by: PersonOut
-    assignee: PersonOut | None
+    reported_by: TicketPersonOut
+    assignee: TicketPersonOut | None
     incident: IncidentLink | None
     created_at: datetime
     updated_at: datetime
@@ -160,11 +160,11 @@ class CloseIn(Input):
     duplicate_of: str | None = Field(None, description="TKT-n or its id, for duplicate.")
 
 
-class ReopenIn(Input):
+class TicketReopenIn(Input):
     reason: str
 
 
-class CommentIn(Input):
+class TicketCommentIn(Input):
     text: str
 
 
@@ -321,14 +321,14 @@ def close_ticket(request, ref: str, payload: CloseIn):
 
 
 @router.post("/tickets/{ref}/reopen", response={200: TicketDetailOut, **ERRORS})
-def reopen_ticket(request, ref: str, payload: ReopenIn):
+def reopen_ticket(request, ref: str, payload: TicketReopenIn):
     ticket = _ticket(request, ref)
     services.reopen_ticket(ticket=ticket, by=request.user, reason=payload.reason)
     return _ticket(request, ref)
 
 
 @router.post("/tickets/{ref}/comments", response={201: TicketEventOut, **ERRORS})
-def comment_on_ticket(request, ref: str, payload: CommentIn):
+def comment_on_ticket(request, ref: str, payload: TicketCommentIn):
     ticket = _ticket(request, ref)
     return Status(
         201, services.comment_on_ticket(ticket=ticket, by=request.user, text=payload.text)
