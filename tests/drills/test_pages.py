@@ -103,3 +103,17 @@ def p2(severities):
 def test_the_team_page_links_to_its_drills(payments, member, signed_in):
     page = signed_in(member).get(reverse("team-detail", args=["payments"])).content.decode()
     assert f'href="{reverse("drill-list", args=["payments"])}"' in page
+
+
+def test_the_drill_incident_links_its_report_for_the_team(
+    scenario, policy, lead, outsider, signed_in
+):
+    signed_in(lead).post(reverse("drill-scenario-start", args=[scenario.pk]))
+    run = DrillRun.objects.get()
+    incident_url = reverse("incident-detail", args=[run.incident.pk])
+    page = signed_in(lead).get(incident_url).content.decode()
+    assert "This incident is a drill from the scenario “Checkout 502s” (running)." in page
+    assert f'<a href="{reverse("drill-run", args=[run.pk])}">The drill\'s report</a>' in page
+    outsiders_page = signed_in(outsider).get(incident_url).content.decode()
+    assert "This incident is a drill" in outsiders_page
+    assert reverse("drill-run", args=[run.pk]) not in outsiders_page

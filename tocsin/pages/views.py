@@ -29,6 +29,7 @@ from tocsin.accounts.permissions import (
     may_work_incident,
 )
 from tocsin.alerting.selectors import alerts_of_incident
+from tocsin.drills.card import incident_drill_card
 from tocsin.errors import DomainError
 from tocsin.forms import add_domain_error
 from tocsin.hotfixes.card import incident_hot_fix_card
@@ -290,6 +291,7 @@ def incident_detail(request, pk: int):
         runbook_card=incident_runbook_card(incident, request.user),
         hot_fix_card=incident_hot_fix_card(incident, request.user),
         tickets_card=incident_tickets_card(incident, request.user),
+        drill_card=incident_drill_card(incident, request.user),
         situation_report=situation_card(incident, request.user),
         postmortem_card=postmortem_card(incident, request.user),
     )
