@@ -1,6 +1,8 @@
 """A support agent sees tickets, not the on-call set-up: every other page and API answers 403,
 and no service lets them change an incident."""
 
+import re
+
 import pytest
 
 from tocsin.accounts.services import add_member
@@ -75,3 +77,10 @@ def test_every_agent_sees_every_ticket_the_team_sees_its_own(
 
 def test_a_viewer_reads_tickets_but_does_not_open_one(signed_in, viewer):
     assert signed_in(viewer).get("/tickets/new/").status_code == 403
+
+
+def test_an_agents_profile_offers_nothing_they_cannot_open(signed_in, agent):
+    client = signed_in(agent)
+    page = client.get("/profile/").content.decode()
+    for path in sorted(set(re.findall(r'href="(/[^"#]*)"', page))):
+        assert client.get(path).status_code == 200, path

@@ -121,3 +121,19 @@ def test_webhooks_hear_ticket_events_with_the_tagline_as_labels(
     assert body["ticket"]["tagline"] == ticket.tagline
     assert body["ticket"]["labels"] == ["ADMINS", "FBLOCK"]
     assert body["ticket"]["url"].endswith(f"/tickets/{ticket.pk}/")
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("escalate", {"incident": "INC-404"}),
+        ("triage", {"classification": "FE", "assignee": "nobody@example.org"}),
+        ("close", {"reason": "duplicate", "duplicate_of": "TKT-404"}),
+    ],
+)
+def test_an_agent_is_refused_before_what_they_name_is_looked_up(
+    api_as, agent, ticket, action, body
+):
+    response = api_as(agent).post(f"/tickets/{ticket.pk}/{action}", body)
+    assert response.status_code == 403, response.content
+    assert "only an admin or a lead of Payments" in response.json()["error"]["message"]

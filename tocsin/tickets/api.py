@@ -10,7 +10,11 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt, field_validator
 
 from tocsin.accounts.api import team_by_slug, user_by_reference
-from tocsin.accounts.permissions import ensure_may_see_ticket, may_see_tickets
+from tocsin.accounts.permissions import (
+    ensure_may_see_ticket,
+    ensure_may_triage_ticket,
+    may_see_tickets,
+)
 from tocsin.errors import NotFound, PermissionDenied, ValidationFailed
 from tocsin.incidents.models import Incident
 from tocsin.schemas import ERRORS, MAX_ID, Input, TeamRef, UserRef, refuse_nul
@@ -282,6 +286,7 @@ def get_ticket(request, ref: str):
 def triage_ticket(request, ref: str, payload: TriageIn):
     """The leads of the ticket's team and admins."""
     ticket = _ticket(request, ref)
+    ensure_may_triage_ticket(ticket, request.user)  # before reading whom it names
     assignee = (
         None if payload.assignee is None else user_by_reference(payload.assignee, field="assignee")
     )
@@ -301,6 +306,7 @@ def escalate_ticket(request, ref: str, payload: EscalateIn):
     """Opens an incident (severity and team by the mappings) or joins an open one; a ticket
     that has an incident answers it again."""
     ticket = _ticket(request, ref)
+    ensure_may_triage_ticket(ticket, request.user, action="escalate it")  # before the incident
     services.escalate_ticket(
         ticket=ticket, by=request.user, incident=_incident(payload.incident), via="api"
     )
@@ -310,6 +316,7 @@ def escalate_ticket(request, ref: str, payload: EscalateIn):
 @router.post("/tickets/{ref}/close", response={200: TicketDetailOut, **ERRORS})
 def close_ticket(request, ref: str, payload: CloseIn):
     ticket = _ticket(request, ref)
+    ensure_may_triage_ticket(ticket, request.user, action="close it")  # before the duplicate
     services.close_ticket(
         ticket=ticket,
         by=request.user,
