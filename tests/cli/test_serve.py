@@ -89,7 +89,8 @@ def test_an_incident_from_declaration_to_resolution(instance, server):
     timeline = shown.split("\nTimeline:\n")[1].splitlines()
     # The demo's escalation policy pages the on-call person (via Tocsin) until Bob acknowledges.
     assert any("Escalation stopped: acknowledged by Bob Okafor" in line for line in timeline)
-    assert [line.split("via cli: ", 1)[1] for line in timeline if "via cli: " in line] == [
+    by_cli = [line.split("via cli: ", 1)[1] for line in timeline if "via cli: " in line]
+    assert by_cli[:6] == [
         "Incident declared as P1 Critical for Payments: Checkout returns 502",
         "Bob Okafor is the commander",
         "Bob Okafor acknowledged the incident and is working on it",
@@ -97,6 +98,8 @@ def test_an_incident_from_declaration_to_resolution(instance, server):
         "Resolved by Bob Okafor: Rolled back release 2026.11.3",
         "Situation report generated",  # written at resolution
     ]
+    # Sent to the demo's two stakeholders once the worker has delivered it: maybe already.
+    assert by_cli[6:] in ([], ["Situation report sent to 2 stakeholders and 0 chats"])
 
     data = json.loads(cli("show", ref, "--json"))
     assert (data["status"], data["resolved_by"]["email"]) == ("resolved", "bob@example.com")
