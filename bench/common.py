@@ -64,16 +64,20 @@ class Deployment:
             self.env["TOCSIN_DATABASE_URL"] = self.database_url
         self.process = None
 
-    def serve(self, workers: int, *options: str, settle: float = 0.0) -> None:
-        """Start `tocsin serve` and wait until it answers, then `settle` seconds more."""
+    def serve(
+        self, workers: int, *options: str, settle: float = 0.0, program=(TOCSIN, "serve"), env=None
+    ) -> None:
+        """Start `tocsin serve` (or `program`, which takes the same --port and --workers) and
+        wait until it answers, then `settle` seconds more."""
         self.port = free_port()
-        argv = [TOCSIN, "serve", "--port", str(self.port), "--workers", str(workers), *options]
-        self.command = " ".join(["tocsin", "serve", *argv[4:]])  # without the port
-        self.log = self.data_dir / "serve.log"
+        argv = [*program, "--port", str(self.port), "--workers", str(workers), *options]
+        name = ["tocsin", "serve"] if program[0] == TOCSIN else [Path(program[-1]).name]
+        self.command = " ".join([*name, *argv[len(program) + 2 :]])  # without the port
+        self.log = self.data_dir / ("serve.log" if program[0] == TOCSIN else "floor.log")
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
                 argv,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 cwd=self.data_dir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -149,20 +153,30 @@ class Deployment:
         """CPU time (user + system) used so far by the server's processes, by role, and on
         PostgreSQL by the database's backends serving it."""
         used: dict[str, float] = defaultdict(float)
-        for pid, role in self.processes().items():
-            used[role] += _cpu(pid)
-        if self.db_name:
-            used["postgres"] = sum(
-                _cpu(int(p.name))
-                for p in Path("/proc").iterdir()
-                if p.name.isdigit() and self.db_name in (_cmdline(p) or "")
-            )
+        for (role, _), seconds in self.cpu_by_process().items():
+            used[role] += seconds
         return dict(used)
+
+    def cpu_by_process(self) -> dict[tuple[str, int], float]:
+        """The same by (role, pid): a difference of two readings taken process by process
+        leaves out a process that ended between them instead of going negative."""
+        used = {(role, pid): _cpu(pid) for pid, role in self.processes().items()}
+        if self.db_name:
+            for p in Path("/proc").iterdir():
+                if p.name.isdigit() and self.db_name in (_cmdline(p) or ""):
+                    used["postgres", int(p.name)] = _cpu(int(p.name))
+        return used
 
     def log_lines(self, needle: str) -> int:
         return sum(needle in line for line in self.log.read_text().splitlines())
 
     def stop(self) -> None:
+        """Stop the server and, on PostgreSQL, drop the database."""
+        self.stop_server()
+        if self.db_name:
+            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
+
+    def stop_server(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -170,8 +184,6 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.db_name:
-            self._admin(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
 
 
 def _cmdline(proc: Path) -> str | None:

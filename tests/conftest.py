@@ -24,11 +24,23 @@ from tests.support.people import person
 from tocsin import client
 from tocsin.accounts.models import InstanceRole, MembershipRole, Team
 from tocsin.accounts.services import create_api_token
+from tocsin.alerting import intake, keys
 from tocsin.incidents.defaults import DEFAULT_SEVERITIES
 from tocsin.incidents.models import Channel, Service, Severity
 from tocsin.incidents.services import declare
 from tocsin.oncall.escalation.services import LevelSpec, TargetSpec, create_policy
 from tocsin.oncall.schedules.services import add_layer, create_schedule
+
+
+@pytest.fixture(autouse=True)
+def _integration_keys_forgotten():
+    """Each test's database starts empty: the keys an earlier test's web requests cached are
+    not its own (they could not accept anything anyway: intake_queue.accept checks them)."""
+    keys.clear()
+    intake.release_brakes()
+    yield
+    keys.clear()
+    intake.release_brakes()
 
 
 @pytest.fixture(autouse=True)

@@ -61,11 +61,17 @@ def test_each_app_declares_its_own_periodic_jobs(db):
     assert all(job.next_run == 0.0 for job in jobs.values())
 
 
-def test_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own(db):
+def test_alert_intake_the_escalation_engine_and_each_delivery_lane_have_a_thread_of_their_own(
+    db,
+):
     threads = {job.name: job.thread for job in periodic_jobs()}
 
     assert threads == {
         "missed heartbeats": "",  # the main loop, with the queued tasks
+        "flapping alerts gone quiet": "",
+        "alert intake": "intake",
+        "alert intake: storms that are over": "",
+        "alert intake: forget processed events": "",
         "escalations": "escalation",
         "deliveries: pages and chats": "pages",
         "deliveries: team e-mail": "team",
@@ -94,6 +100,8 @@ def test_a_job_that_did_something_wakes_the_thread_it_names(db):
     run_periodic(jobs, now=100.0, wakes=wakes)
     assert wakes["pages"].is_set()
     assert periodic_jobs_by_name()["escalations"].wakes == "pages"
+    intake = periodic_jobs_by_name()["alert intake"]
+    assert (intake.wakes, intake.channel) == ("escalation", "intake")
 
 
 def test_a_woken_thread_runs_its_jobs_before_their_next_poll():

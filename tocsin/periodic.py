@@ -21,3 +21,6 @@ class PeriodicJob:
     # A thread to wake at once when this job did something (returned a true value), instead of
     # waiting for its next poll: the engine wakes the pages lane when it has written pages.
     wakes: str = ""
+    # A wake-up channel (tocsin/wake.py) on which the web processes call this job's thread when
+    # its work arrives, so it starts at once instead of at its next poll.
+    channel: str = ""

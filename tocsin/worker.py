@@ -11,7 +11,8 @@ run again after an interruption, so nothing is lost and nothing is done twice.
 A job that names a thread (tocsin/periodic.py) runs in that thread, each with its own database
 connection and its own wait for a database that went away: the escalation engine and each
 delivery lane (tocsin/notify/delivery/lanes.py) have one, so none of them waits for another.
-The main loop runs the other periodic jobs and the queued tasks.
+The main loop runs the other periodic jobs and the queued tasks. A thread whose job names a
+wake-up channel (tocsin/wake.py: alert intake's) also starts at once when a web process calls.
 """
 
 import contextlib
@@ -31,6 +32,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils.module_loading import module_has_submodule
 from django_tasks_db.management.commands.db_worker import Worker
 
+from tocsin import wake
 from tocsin.periodic import PeriodicJob
 
 logger = logging.getLogger("tocsin.worker")
@@ -92,8 +94,8 @@ def run_worker(*, interval: float = 0.2) -> None:
     def stop(signum, frame):
         logger.info("worker stopping after the current step (%s)", signal.strsignal(signum))
         stopping.set()
-        for wake in wakes.values():
-            wake.set()
+        for event in wakes.values():
+            event.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -119,6 +121,15 @@ def run_worker(*, interval: float = 0.2) -> None:
             name=f"tocsin-{name}",
         )
         for name, group in groups.items()
+    ]
+    channels = {job.channel: job.thread for job in jobs if job.channel and job.thread}
+    threads += [
+        threading.Thread(
+            target=wake.listen,
+            args=(channel, wakes[thread], stopping),
+            name=f"tocsin-wake-{channel}",
+        )
+        for channel, thread in channels.items()
     ]
     main = [job for job in jobs if not job.thread]
 

@@ -5,6 +5,7 @@ from django.db.models.signals import post_save
 
 from tocsin.alerting.models import Integration, Kind, RoutingRule
 from tocsin.alerting.sources import Action, ParsedAlert
+from tocsin.oncall.escalation.services import LevelSpec, TargetSpec, create_policy
 
 
 @pytest.fixture
@@ -71,3 +72,15 @@ def resolved():
         return ParsedAlert(fingerprint=fingerprint, action=Action.RESOLVE)
 
     return make
+
+
+@pytest.fixture
+def alice_on_call(payments, lead):
+    """Payments pages Alice Novak, its lead, at once; nobody after her (flapping and storm
+    tests count her pages)."""
+    return create_policy(
+        team=payments,
+        name="Payments",
+        by=lead,
+        levels=[LevelSpec(timedelta(minutes=5), [TargetSpec("user", user=lead)])],
+    )

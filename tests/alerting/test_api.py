@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.support.api import ApiClient, assert_error
+from tests.support.intake import posted
 from tocsin.alerting.ingest import ingest
 from tocsin.alerting.models import (
     Alert,
@@ -87,7 +88,9 @@ def test_the_new_url_accepts_alerts(api_as, lead, payments, severities):
         .json()
     )
     path = body["url"].removeprefix(settings.BASE_URL)
-    response = Client().post(path, {"title": "Backup failed"}, content_type="application/json")
+    response = posted(
+        Client().post(path, {"title": "Backup failed"}, content_type="application/json")
+    )
     assert response.status_code == 202
     assert Alert.objects.get().summary == "Backup failed"
 

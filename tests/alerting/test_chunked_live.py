@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from tests.support.live import LiveTocsin
+from tests.support.live import LiveTocsin, wait_for
 
 pytestmark = pytest.mark.processes
 
@@ -30,7 +30,7 @@ def live(tmp_path_factory):
     tocsin = LiveTocsin(tmp_path_factory.mktemp("tocsin-chunked"), name="chunked")
     try:
         tokens = tocsin.python(SETUP)
-        server = tocsin.serve(workers=1, with_worker=False)
+        server = tocsin.serve(workers=1)
         yield tocsin, server, tokens
     finally:
         tocsin.close()
@@ -52,6 +52,10 @@ def test_a_chunked_alert_through_gunicorn_opens_its_incident(live):
     )
     assert response.status_code == 202, response.text
     assert response.request.headers["Transfer-Encoding"] == "chunked"
+    wait_for(
+        lambda: tocsin.rows("SELECT title FROM incidents_incident"),
+        what="the worker to open the incident",
+    )
     assert tocsin.value("SELECT title FROM incidents_incident") == "Nightly export failed"
 
 
@@ -64,5 +68,7 @@ def test_a_chunked_heartbeat_failure_through_gunicorn_is_a_failure(live):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 202, response.text
-    titles = [row[0] for row in tocsin.rows("SELECT title FROM incidents_incident")]
-    assert "backup exited 2" in titles
+    wait_for(
+        lambda: ("backup exited 2",) in tocsin.rows("SELECT title FROM incidents_incident"),
+        what="the worker to open the failure's incident",
+    )

@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.intake import posted
 from tests.support.samples import sample, sample_bytes
 from tocsin.alerting.heartbeats import check_heartbeats
 from tocsin.alerting.models import Alert, AlertEvent
@@ -14,7 +15,7 @@ from tocsin.incidents.models import Event, Incident, Status
 
 
 def enqueue(body):
-    return Client().post("/v2/enqueue", json.dumps(body), content_type="application/json")
+    return posted(Client().post("/v2/enqueue", json.dumps(body), content_type="application/json"))
 
 
 def with_key(name, integration):
@@ -99,8 +100,12 @@ def test_an_unknown_routing_key_is_404(events_v2):
 
 
 def ping(integration, body=b""):
-    return Client().post(
-        f"/api/v1/integrations/{integration.token}/heartbeat", body, content_type="application/json"
+    return posted(
+        Client().post(
+            f"/api/v1/integrations/{integration.token}/heartbeat",
+            body,
+            content_type="application/json",
+        )
     )
 
 

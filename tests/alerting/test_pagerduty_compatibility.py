@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from tests.support.api import assert_error
+from tests.support.intake import posted
 from tests.support.samples import sample
 from tocsin.alerting.models import Alert, ChangeEvent, Integration, Kind
 from tocsin.incidents.models import Channel, Event, Incident, Service
@@ -15,7 +16,7 @@ from tocsin.incidents.services import cancel, declare
 
 
 def enqueue(body):
-    return Client().post("/v2/enqueue", json.dumps(body), content_type="application/json")
+    return posted(Client().post("/v2/enqueue", json.dumps(body), content_type="application/json"))
 
 
 def trigger(integration, **changes):

@@ -17,9 +17,10 @@ from django.utils import timezone
 from tocsin.incidents import services as incidents
 from tocsin.incidents.models import Channel, Incident, Status
 
+from . import flapping
 from .grouping import note_alert, place
 from .models import Alert, AlertEvent, AlertStatus, Integration, RoutingRule
-from .routing import Route, route
+from .routing import Route, route, storm_route
 from .sources import Action, ParsedAlert
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,11 @@ class Outcome:
 
 
 def ingest(
-    *, integration: Integration, alerts: list[ParsedAlert], received_at: datetime | None = None
+    *,
+    integration: Integration,
+    alerts: list[ParsedAlert],
+    received_at: datetime | None = None,
+    storm: Incident | None = None,
 ) -> list[Outcome]:
     """Store and act on every alert of one request in one transaction.
 
@@ -51,22 +56,25 @@ def ingest(
     Alerts are handled in fingerprint order so concurrent requests lock rows in the same order.
     New alerts are routed before that transaction begins: matching people's patterns never
     holds a lock (on SQLite, the database's one write lock) that every other write waits for.
+    During a `storm` (storms.py) new alerts are not routed: they join the storm's incident.
     """
     now = received_at or timezone.now()
     received = []
     for parsed in sorted(alerts, key=lambda a: a.fingerprint):
         sent = parsed.fingerprint
-        parsed.fingerprint = _stored_fingerprint(sent)
+        parsed.fingerprint = stored_fingerprint(sent)
         received.append((sent, parsed))
     routes: dict[str, Route] = {}
     rules = functools.cache(_enabled_rules)  # read once, and only if a new alert needs them
-    _route_new(integration, [parsed for _, parsed in received], routes, rules)
+    if storm is None:
+        _route_new(integration, [parsed for _, parsed in received], routes, rules)
     failures = 0
     while True:
         try:
             with transaction.atomic():
                 return [
-                    _ingest_one(integration, sent, parsed, routes, now) for sent, parsed in received
+                    _ingest_one(integration, sent, parsed, routes, now, storm)
+                    for sent, parsed in received
                 ]
         except _Unrouted as unrouted:
             # Resolved between the look-up and the transaction (a new alert after all), or its
@@ -144,17 +152,17 @@ def _open_alert(integration: Integration, fingerprint: str) -> Alert | None:
 FINGERPRINT_MAX = 200
 
 
-def _stored_fingerprint(fingerprint: str) -> str:
+def stored_fingerprint(fingerprint: str) -> str:
     """Keys longer than the column are stored as their hash: the same key, the same alert."""
     if len(fingerprint) <= FINGERPRINT_MAX:
         return fingerprint
     return "sha256:" + hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _ingest_one(integration, sent: str, parsed: ParsedAlert, routes, now) -> Outcome:
+def _ingest_one(integration, sent: str, parsed: ParsedAlert, routes, now, storm) -> Outcome:
     outcome = Outcome(fingerprint=sent, action=parsed.action)
     if parsed.action == Action.TRIGGER:
-        _trigger(integration, parsed, routes, now, outcome)
+        _trigger(integration, parsed, routes, now, outcome, storm)
     elif parsed.action == Action.RESOLVE:
         _resolve(integration, parsed, now, outcome)
     else:
@@ -182,7 +190,8 @@ REFRESHED_FIELDS = (
 )
 
 
-def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
+def refresh_alert(alert: Alert, parsed: ParsedAlert) -> None:
+    """Copy what a repeat may change from `parsed` to `alert`."""
     alert.summary = (parsed.summary or parsed.fingerprint)[: Alert.summary.field.max_length]
     alert.description = parsed.description
     alert.source = parsed.source[:255]
@@ -191,10 +200,26 @@ def _refresh(alert: Alert, parsed: ParsedAlert) -> None:
     alert.payload = parsed.raw
 
 
-def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) -> None:
+def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome, storm=None) -> None:
     alert = _open_alert(integration, parsed.fingerprint)
-    if alert is None:
+    if alert is None and (
+        alert := flapping.fire_again(
+            integration, routes.get(parsed.fingerprint), parsed.fingerprint, now
+        )
+    ):
+        refresh_alert(alert, parsed)
+        alert.save(update_fields=REFRESHED_FIELDS)
+        outcome.alert, outcome.incident = alert, alert.incident
+        outcome.decisions.append(
+            f"Fired again while flapping (since {alert.flapping_since:%H:%M:%S} UTC): "
+            f"{alert.incident.reference} stays open: no reopen, no page"
+        )
+        return
+    if alert is None and storm is not None:
+        decided = storm_route(integration, storm)
+    elif alert is None:
         decided = routes.get(parsed.fingerprint)
+    if alert is None:
         if decided is None:
             raise _Unrouted(parsed)
         # Rules were read before the transaction; on SQLite nothing can delete one after this.
@@ -213,7 +238,7 @@ def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) ->
             grouping_key=decided.grouping_key,
             test=parsed.test,
         )
-        _refresh(alert, parsed)
+        refresh_alert(alert, parsed)
         try:
             with transaction.atomic():
                 alert.save()
@@ -223,12 +248,16 @@ def _trigger(integration, parsed: ParsedAlert, routes, now, outcome: Outcome) ->
         else:
             outcome.alert = alert
             outcome.decisions.extend(decided.reasons)
+            if storm is not None:
+                alert.incident = outcome.incident = storm
+                alert.save(update_fields=["incident"])
+                return
             outcome.incident = place(alert, decided, integration, now, outcome.decisions)
             return
     outcome.alert = alert
     alert.count += 1
     alert.last_seen_at = now
-    _refresh(alert, parsed)
+    refresh_alert(alert, parsed)
     alert.save(update_fields=["count", "last_seen_at", *REFRESHED_FIELDS])
     outcome.decisions.append(
         f"Deduplicated: same fingerprint as the open alert, now seen {alert.count} times"
@@ -249,7 +278,7 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
     alert.last_seen_at = now
     changed = ["status", "resolved_at", "last_seen_at"]
     if parsed.labels or parsed.summary:
-        _refresh(alert, parsed)
+        refresh_alert(alert, parsed)
         changed += REFRESHED_FIELDS
     alert.save(update_fields=changed)
     outcome.decisions.append("Alert resolved at its source")
@@ -261,7 +290,9 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         return
     outcome.incident = incident
     system = integration.actor_name
-    note_alert(incident, alert, system, "resolved")
+    if alert.flapping_since is None:  # a flapping alert resolves and fires again silently
+        note_alert(incident, alert, system, "resolved")
+        flapping.check(incident, alert, now, system)
     still_firing = _firing(incident)
     if not still_firing:
         # Count again under the incident's lock, which an alert joining it holds too: one that
@@ -275,6 +306,10 @@ def _resolve(integration, parsed: ParsedAlert, now, outcome: Outcome) -> None:
         outcome.decisions.append(f"{incident.reference} stays open: {still_firing} alert(s) firing")
     elif not integration.auto_resolve:
         outcome.decisions.append(f"{incident.reference} stays open: auto-resolve is off")
+    elif integration.storm_started_at and incident.pk == integration.storm_incident_id:
+        outcome.decisions.append(f"{incident.reference} stays open until the storm is over")
+    elif held := flapping.keeps_open(incident, now):
+        outcome.decisions.append(held)
     else:
         total = incident.alerts.count()
         incidents.resolve(

@@ -66,6 +66,12 @@ class Integration(models.Model):
     heartbeat_grace = models.DurationField(default=timedelta(minutes=1))
     last_ping_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A storm (docs/integrations/index.md#storms): more new alerts in a minute than the limit.
+    # While it lasts, the new alerts past the limit join `storm_incident`.
+    storm_started_at = models.DateTimeField(null=True, blank=True)
+    storm_incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -251,6 +257,9 @@ class Alert(models.Model):
         MaintenanceWindow, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
     suppressed_reason = models.CharField(max_length=300, blank=True)
+    # Flapping (docs/incidents.md#flapping): it changed state too often lately, so its incident
+    # stays open until it has stayed resolved for a quiet period.
+    flapping_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
@@ -291,6 +300,38 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class IntakeEvent(models.Model):
+    """One intake request as it was received: committed before the sender is answered 2xx, then
+    acted on by the worker (tocsin/alerting/intake_queue.py), oldest first per integration.
+
+    `processed_at` is set in the same transaction as everything the event did, so an event is
+    acted on exactly once however often a worker dies on it; `error` says why it was not.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="intake_events"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField(help_text="The JSON body, as received.")
+    alert_count = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["integration", "id"],
+                condition=Q(processed_at__isnull=True),
+                name="intake_event_pending",
+            ),
+            models.Index(fields=["integration", "received_at"], name="intake_event_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"intake event {self.pk} ({self.alert_count} alert(s))"
 
 
 class ChangeEvent(models.Model):

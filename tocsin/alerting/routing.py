@@ -228,3 +228,21 @@ def _drill_route(integration: Integration, alert: ParsedAlert, reasons: list[str
         f"{f'service {service.name}' if service else 'no service'} set by its scenario"
     )
     return integration.team, service, severity
+
+
+def storm_route(integration: Integration, storm) -> Route:
+    """Where a new alert goes during an alert storm (storms.py): its integration's team and
+    service, into the storm's incident; no rule is read."""
+    return Route(
+        team=integration.team,
+        service=integration.service,
+        severity=storm.severity,
+        runbook_url="",
+        grouping_key="",
+        rule=None,
+        suppress=False,
+        reasons=[
+            f"Alert storm: {integration.name} sent more than {integration.rate_limit_per_minute}"
+            f" alerts in a minute; joined {storm.reference}"
+        ],
+    )
