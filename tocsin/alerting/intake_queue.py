@@ -27,6 +27,8 @@ from tocsin import wake
 from .ingest import ingest
 from .keys import IntegrationKey
 from .models import IntakeEvent, Integration
+from .repeats import Repeats
+from .sources import ParsedAlert
 from .sources.registry import parse
 from .storms import WINDOW, alerts_in_window, join_storm, storm_for
 
@@ -97,11 +99,16 @@ def process_pending() -> Batch:
             return batch  # taken by another worker between the look-up and the lock
         # The storm rule's count, once for the batch: its events arrived within moments.
         window = alerts_in_window(integration, since=events[0].received_at - WINDOW)
+        parsed = [_parsed(integration, event) for event in events]
+        repeats = Repeats(integration, [alerts for alerts in parsed if isinstance(alerts, list)])
         done = []
-        for event in events:
+        for event, alerts in zip(events, parsed, strict=True):
             batch.events += 1
             batch.alerts += event.alert_count
-            error = _act(integration, event, window)
+            if isinstance(alerts, str):
+                error = alerts
+            else:
+                error = _act(integration, event, repeats.take(alerts, event.received_at), window)
             if error:
                 batch.failed += 1
                 IntakeEvent.objects.filter(pk=event.pk).update(
@@ -109,6 +116,7 @@ def process_pending() -> Batch:
                 )
             else:
                 done.append(event.pk)
+        repeats.save()
         IntakeEvent.objects.filter(pk__in=done).update(processed_at=timezone.now())
     return batch
 
@@ -158,11 +166,23 @@ def _oldest(integration: Integration) -> list[IntakeEvent]:
     return events
 
 
-def _act(integration: Integration, event: IntakeEvent, window: int) -> str:
-    """Act on one event in a savepoint of the batch; what went wrong, or "" when nothing did."""
+def _parsed(integration: Integration, event: IntakeEvent) -> list[ParsedAlert] | str:
+    """The event's alerts, or why they could not be read (checked when it was accepted, so
+    only a bug could make this fail)."""
+    try:
+        return parse(integration.kind, json.loads(event.body))
+    except Exception as error:  # one bad event never blocks the queue
+        logger.exception("intake event %s of %s could not be read", event.pk, integration)
+        return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _act(integration: Integration, event: IntakeEvent, alerts: list, window: int) -> str:
+    """Act on the event's `alerts` (its repeats taken out) in a savepoint of the batch; what
+    went wrong, or "" when nothing did."""
+    if not alerts:
+        return ""
     try:
         with transaction.atomic():
-            alerts = parse(integration.kind, json.loads(event.body))
             storm = storm_for(integration, event, counted=window)
             if storm is not None:
                 alerts = join_storm(integration, storm, alerts, event.received_at)

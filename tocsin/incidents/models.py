@@ -141,7 +141,22 @@ class Incident(models.Model):
                 name="one_open_incident_per_grouping_key",
             ),
         ]
-        indexes = [models.Index(fields=["status", "team"])]
+        indexes = [
+            models.Index(fields=["status", "team"]),
+            # The closed part of the incident list, severity by severity, newest first
+            # (selectors.list_page); the condition is the one its queries carry.
+            models.Index(
+                fields=["severity", "-reported_at", "-id"],
+                condition=~Q(status__in=OPEN_STATUSES),
+                name="incident_closed_by_severity",
+            ),
+            # Its open part, read whole and sorted: the few open incidents among many closed.
+            models.Index(
+                fields=["status", "severity", "reported_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="incident_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tocsin.accounts.permissions import is_read_only, may_declare, may_remove_incident_role
 from tocsin.errors import DomainError, ValidationFailed
 from tocsin.forms import add_domain_error
+from tocsin.validation import whole_number
 
 from . import services
 from .forms import (
@@ -33,6 +34,10 @@ from .forms import (
     StatusForm,
 )
 from .models import Channel, Incident, Role, Status
+from .selectors import ListPage, list_page, parse_cursor
+
+# Far beyond any list, and small enough that the offset it makes fits every database.
+MAX_PAGE_NUMBER = 10_000_000
 
 
 @login_required
@@ -230,3 +235,45 @@ def incident_note(request, incident):
     text = _cleaned(NoteForm(request.POST))["text"]
     services.add_note(incident=incident, by=request.user, via=Channel.WEB, text=text)
     return "", "timeline"
+
+
+class ListPageView:
+    """One page of the incident list as its template shows it: the rows, the count (exact up
+    to selectors.COUNT_CAP), and links by page number, the next one carrying a cursor."""
+
+    def __init__(self, incidents, *, number: int, size: int, cursor: str | None, search: bool):
+        self.search = search
+        after = parse_cursor(cursor) if cursor and number > 1 else None
+        page = self._read(incidents, number=number, size=size, after=after)
+        if not page.items and number > 1:
+            # Beyond the end, as an old link may be: the last page instead.
+            total = page.count if page.count_is_exact else incidents.count()
+            number = max(1, -(-total // size))
+            page = self._read(incidents, number=number, size=size, after=None)
+        self.number = number
+        self.object_list = page.items
+        self.count = page.count
+        self.count_is_exact = page.count_is_exact
+        self.count_text = f"{page.count:,}" if not page.count_is_exact else str(page.count)
+        self.num_pages = max(1, -(-page.count // size)) if page.count_is_exact else None
+        self.next_cursor = page.next_cursor
+        self.has_next = page.next_cursor is not None
+        self.has_previous = number > 1
+        self.next_page_number = number + 1
+        self.previous_page_number = number - 1
+
+    def _read(self, incidents, *, number: int, size: int, after) -> ListPage:
+        return list_page(
+            incidents,
+            order="needing_a_human_first",
+            limit=size,
+            offset=0 if after else (number - 1) * size,
+            after=after,
+            search=self.search,
+        )
+
+
+def page_number(text: str | None) -> int:
+    """The list's `page` parameter: a whole number from 1, anything else the first page."""
+    number = whole_number(text or "")
+    return min(number, MAX_PAGE_NUMBER) if number else 1

@@ -9,7 +9,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,9 +43,9 @@ from tocsin.incidents.forms import (
     SeverityForm,
 )
 from tocsin.incidents.models import OPEN_STATUSES, Incident, Role, Status
-from tocsin.incidents.selectors import incidents_matching, needing_a_human_first
+from tocsin.incidents.selectors import incidents_matching
 from tocsin.incidents.services import TRANSITIONS
-from tocsin.incidents.views import incident_or_404, live_context
+from tocsin.incidents.views import ListPageView, incident_or_404, live_context, page_number
 from tocsin.oncall.escalation.selectors import nobody_on_call, nobody_on_call_for
 from tocsin.oncall.escalation.services import policy_for
 from tocsin.oncall.escalation.targets import fallback_explanation, fallback_snapshot
@@ -210,10 +209,13 @@ def incident_list(request):
     form = IncidentFilterForm(request.GET)
     filters = form.filters()
     scope = form.scope_for(request.user)
-    incidents = needing_a_human_first(
-        incidents_matching(**filters, scope=scope, person=request.user)
+    page = ListPageView(
+        incidents_matching(**filters, scope=scope, person=request.user),
+        number=page_number(request.GET.get("page")),
+        size=PAGE_SIZE,
+        cursor=request.GET.get("cursor"),
+        search=bool(filters["q"]),
     )
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     teams = Team.objects.order_by("name")
     if not may_administer(request.user):
         teams = teams.filter(memberships__user=request.user)

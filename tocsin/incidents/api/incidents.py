@@ -7,12 +7,19 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from tocsin.accounts.api import team_by_slug
+from tocsin.errors import ValidationFailed
 from tocsin.schemas import ERRORS, Input, Patch, UserRef, refuse_nul
 
 from .. import services
 from ..models import Source
 from ..models import Status as IncidentStatus
-from ..selectors import incidents_matching
+from ..selectors import (
+    COUNT_CAP,
+    incidents_matching,
+    list_page,
+    parse_cursor,
+    with_related,
+)
 from .schemas import IncidentOut, detail, with_roles
 from .shared import channel, incident_named, services_by_slug, severity_by_key, user_or_none
 
@@ -25,7 +32,17 @@ StatusFilter = Literal[("open", "closed", *IncidentStatus.values)]
 
 
 class IncidentPage(Schema):
-    count: int
+    count: int = Field(
+        description=f"How many incidents match, counted up to {COUNT_CAP:,}; "
+        f"{COUNT_CAP:,} when there are more (then `count_is_exact` is false)."
+    )
+    count_is_exact: bool = Field(
+        description=f"False when more than {COUNT_CAP:,} incidents match and `count` is "
+        "where counting stopped."
+    )
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the page after this one; null on the last page."
+    )
     items: list[IncidentOut]
 
 
@@ -38,6 +55,12 @@ class IncidentFilters(Schema):
     q: str | None = Field(None, description="Searches reference, title, description, resolution.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    cursor: str | None = Field(
+        None,
+        max_length=100,
+        description="A previous answer's `next_cursor`: the page after that one, "
+        "instead of `offset`.",
+    )
 
     no_nul_characters = field_validator("*", mode="before")(refuse_nul)
 
@@ -78,6 +101,15 @@ def _check_filters(filters: IncidentFilters) -> None:
 def list_incidents(request, filters: Query[IncidentFilters]):
     """Open incidents first, then by severity, newest first."""
     _check_filters(filters)
+    after = None
+    if filters.cursor is not None:
+        if filters.offset:
+            raise ValidationFailed("give either offset or cursor, not both", field="cursor")
+        after = parse_cursor(filters.cursor)
+        if after is None:
+            raise ValidationFailed(
+                "not a cursor this list gave out; use a next_cursor as it is", field="cursor"
+            )
     incidents = incidents_matching(
         status=filters.status,
         severity=filters.severity,
@@ -86,8 +118,21 @@ def list_incidents(request, filters: Query[IncidentFilters]):
         drill=filters.drill,
         q=filters.q,
     )
-    page = with_roles(incidents)[filters.offset : filters.offset + filters.limit]
-    return {"count": incidents.count(), "items": list(page)}
+    page = list_page(
+        incidents,
+        order="open_first",
+        limit=filters.limit,
+        offset=filters.offset,
+        after=after,
+        search=bool(filters.q),
+        load=lambda found: with_roles(with_related(found)),
+    )
+    return {
+        "count": page.count,
+        "count_is_exact": page.count_is_exact,
+        "next_cursor": page.next_cursor,
+        "items": page.items,
+    }
 
 
 @router.post("/incidents", response={201: IncidentOut, **ERRORS})
