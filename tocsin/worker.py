@@ -69,10 +69,13 @@ def _stop_with_parent() -> None:
 
 def run_periodic(
     jobs: list[PeriodicJob], *, now: float, wakes: dict[str, threading.Event] | None = None
-) -> None:
+) -> int:
+    """Run the jobs that are due; how many were."""
+    ran = 0
     for job in jobs:
         if now < job.next_run:
             continue
+        ran += 1
         job.next_run = now + job.every
         try:
             if job.run() and job.wakes and wakes and job.wakes in wakes:
@@ -82,6 +85,7 @@ def run_periodic(
         except Exception:
             # One failing job must not stop the others, nor the task queue.
             logger.exception("periodic job %r failed", job.name)
+    return ran
 
 
 def run_worker(*, interval: float = 0.2) -> None:
@@ -172,11 +176,12 @@ def _loop(
         started = time.monotonic()
         try:
             close_old_connections()
-            round_(started)
+            ran = round_(started)
         except DATABASE_ERRORS as error:
             stopping.wait(outage.failed(error))
             continue
-        outage.over()
+        if ran is None or ran:  # a round that ran no job has not seen the database
+            outage.over()
         # Every `interval` from the start of one round to the next, not after each round; a
         # thread that is woken (its work is waiting) runs its jobs again at once.
         pause = max(interval - (time.monotonic() - started), 0.01)
