@@ -115,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # writer, IMMEDIATE takes the write lock up front so transactions queue instead of failing.
     # Connections are kept between requests as on PostgreSQL: opening one (and setting it up)
     # costs several times what an intake request does.
+    # The threads of a process take the write lock in turn (tocsin/dbbackends/sqlite3).
+    DATABASES["default"]["ENGINE"] = "tocsin.dbbackends.sqlite3"
+    # The test suite's database: in memory, as for Django's own SQLite backend.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
